@@ -42,6 +42,11 @@ export interface Builtin {
   nondiff?: string;
   /** Operand positions the kernel language passes by reference (the frontend writes them back). */
   inout?: number[];
+  /**
+   * For inout builtins: the builtin that computes the new value of the inout operand from the same
+   * operands; the frontend writes it back (e.g. `randf` has `update: "randNext"`).
+   */
+  update?: string;
   /** Hidden from the kernel language (used only by lowerings, e.g. "randNext"). */
   internal?: boolean;
 }
