@@ -137,6 +137,8 @@ struct NvrtcApi {
   nvrtcResult (*nvrtcGetPTXSize)(nvrtcProgram, size_t*);
   nvrtcResult (*nvrtcGetPTX)(nvrtcProgram, char*);
   nvrtcResult (*nvrtcDestroyProgram)(nvrtcProgram*);
+  nvrtcResult (*nvrtcGetNumSupportedArchs)(int*);  // optional (CUDA >= 11.2)
+  nvrtcResult (*nvrtcGetSupportedArchs)(int*);     // optional
 };
 
 }  // namespace weft::cuda

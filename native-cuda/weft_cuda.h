@@ -60,6 +60,9 @@ inline void check(CUresult r, int dev, const char* op) {
 void enter(int dev);          // validate ordinal, refuse lost devices, make its context current
 bool poolsSupported(int dev); // stream-ordered allocator (cuMemAllocAsync) usable on dev
 int currentDevice();          // the ordinal last made current on this thread, or 0
+// True after a sticky fault. Frees and destroys on a lost device are silent no-ops (the context
+// is unusable and its memory goes with the process), so finalizers never throw.
+bool isLost(int dev);
 
 struct DeviceInfo {
   std::string name;
@@ -124,5 +127,8 @@ struct CompileResult {
 CompileResult nvrtcCompile(const std::string& source, const std::string& name,
                            const std::vector<std::string>& options,
                            const std::vector<std::pair<std::string, std::string>>& headers);
+// The real architectures this NVRTC can emit SASS for (e.g. {75, 80, ..., 120}); empty if the
+// library predates nvrtcGetSupportedArchs.
+std::vector<int> nvrtcSupportedArchs();
 
 }  // namespace weft::cuda
