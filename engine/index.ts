@@ -1,0 +1,42 @@
+// weft's public API: `import * as wf from "weft"`.
+
+import { probeCuda } from "./runtime/cuda-device.js";
+import { cudaStatus, devices, getDevice, setDevice, Device, cpuDevice } from "./runtime/device.js";
+import { loadBackend } from "./runtime/backends.js";
+
+export { Device, devices, getDevice, setDevice, cudaStatus };
+export { WeftArray, array, empty, full, ones, zeros } from "./runtime/array.js";
+export type { ArrayOptions } from "./runtime/array.js";
+export { Kernel, Module, loadModule } from "./runtime/module.js";
+export type { LoadOptions } from "./runtime/module.js";
+export { launch } from "./runtime/launch.js";
+export type { LaunchOptions } from "./runtime/launch.js";
+export { KernelTrap } from "./runtime/backend.js";
+export { WeftCompileError } from "./lang/diagnostics.js";
+export {
+  float32, float64, int32, uint32, int64, uint64, bool,
+  vec2, vec3, vec4, vec2d, vec3d, vec4d, vec2i, vec3i, vec4i,
+  mat22, mat33, mat44, mat22d, mat33d, mat44d, quatf as quat, quatd, transformf as transform, transformd,
+} from "./runtime/dtype.js";
+export type { DType } from "./runtime/dtype.js";
+export { float32 as f32, float64 as f64, int32 as i32, uint32 as u32, int64 as i64, uint64 as u64 } from "./runtime/dtype.js";
+
+let initDone: Promise<void> | null = null;
+
+/** Loads the backends and finds the devices. Idempotent; safe to call many times. */
+export function init(): Promise<void> {
+  initDone ??= (async () => {
+    probeCuda();
+    await loadBackend(cpuDevice, "auto");
+    if (devices().some((d) => d.isCuda)) await loadBackend(devices().find((d) => d.isCuda)!, "cuda");
+  })();
+  return initDone;
+}
+
+/** Waits until every launch on `device` (default: all devices) has finished. */
+export function synchronize(device?: string | Device): void {
+  const list = device === undefined ? devices() : [getDevice(device)];
+  for (const d of list) syncHooks.get(d.kind)?.(d);
+}
+/** @internal backends register how to wait for their device. */
+export const syncHooks = new Map<string, (d: Device) => void>();

@@ -1,0 +1,138 @@
+// `wf.launch(kernel, dims, args)`: checks every argument against the kernel's signature (with an
+// error that names the kernel, the parameter and what was expected), finds the device from the
+// arrays (mixing devices is an error, never a silent copy), and hands the backend its arguments.
+
+import { Type, componentCount, layoutOf, scalarLeaves, typeEq, typeName } from "../ir/types.js";
+import { readScalar } from "../ir/interp.js";
+import { ArgValue } from "./backend.js";
+import { WeftArray } from "./array.js";
+import { Device, getDevice } from "./device.js";
+import { describe, encodeValue } from "./dtype.js";
+import { Kernel } from "./module.js";
+import { BackendChoice, backendSync, resolveChoice } from "./backends.js";
+
+export interface LaunchOptions {
+  device?: string | Device;
+  backend?: BackendChoice;
+  stream?: unknown;
+}
+
+export interface LaunchRecord {
+  kernel: Kernel;
+  dims: number[];
+  inputs: any[];
+  device: Device;
+  opts: LaunchOptions;
+}
+
+/** Observers of launches (the Tape records through this). */
+export const launchObservers: ((r: LaunchRecord) => void)[] = [];
+
+export function normDims(dim: number | number[], kernel: Kernel): number[] {
+  const dims = typeof dim === "number" ? [dim] : Array.isArray(dim) ? [...dim] : null;
+  if (!dims || dims.length < 1 || dims.length > 4 || !dims.every((d) => Number.isInteger(d) && d >= 0))
+    throw new RangeError(`launch of ${kernel}: dims must be 1 to 4 non-negative integers, got ${JSON.stringify(dim)}`);
+  if (dims.length !== kernel.info.ndim)
+    throw new RangeError(`launch of ${kernel}: the kernel uses ${kernel.info.ndim}-D thread ids (tid()), so dims needs ${kernel.info.ndim} extent${kernel.info.ndim > 1 ? "s" : ""}, got [${dims}]`);
+  return dims;
+}
+
+export function launch(kernel: Kernel, dim: number | number[], inputs: any[], opts: LaunchOptions = {}): void {
+  if (!(kernel instanceof Kernel)) throw new TypeError(`wf.launch: the first argument must be a kernel (module.kernels.name), got ${describe(kernel)}`);
+  const dims = normDims(dim, kernel);
+  const params = kernel.info.params;
+  if (!Array.isArray(inputs) || inputs.length !== params.length) {
+    throw new TypeError(`launch of ${kernel}: expected ${params.length} argument${params.length === 1 ? "" : "s"} (${params.map((p) => `${p.name}: ${typeName(p.type)}`).join(", ")}), got ${Array.isArray(inputs) ? inputs.length : describe(inputs)}`);
+  }
+  const device = launchDevice(kernel, inputs, opts);
+  params.forEach((p, k) => checkArg(kernel, p, inputs[k], k));
+  const choice = opts.backend ?? "auto";
+  const b = backendSync(device, choice);
+  const mod = kernel.module;
+  const loaded = b ? mod.prepareSync(device, b) : null;
+  if (!loaded) throw new Error(`${kernel} is not compiled for ${device.name} (${resolveChoice(device, choice)}); call 'await module.prepare("${device.name}")' first`);
+  const args = loaded.backend.flatArgs ? flatArgs(kernel, inputs) : sourceArgs(kernel, inputs);
+  for (const o of launchObservers) o({ kernel, dims, inputs, device, opts });
+  if (dims.some((d) => d === 0)) return;
+  loaded.handle.launch(kernel.name, dims, args, opts.stream);
+}
+
+function launchDevice(kernel: Kernel, inputs: any[], opts: LaunchOptions): Device {
+  let dev: Device | null = null, first = "";
+  kernel.info.params.forEach((p, k) => {
+    const a = inputs[k];
+    if (!(a instanceof WeftArray)) return;
+    if (!dev) { dev = a.device; first = p.name; }
+    else if (a.device !== dev) {
+      throw new Error(`launch of ${kernel}: arrays on two devices: '${first}' is on ${dev.name} and '${p.name}' is on ${a.device.name}; move one with arr.to("${dev.name}")`);
+    }
+  });
+  if (opts.device !== undefined) {
+    const want = getDevice(opts.device);
+    if (dev && dev !== want) throw new Error(`launch of ${kernel}: device ${want.name} was requested but the arrays are on ${(dev as Device).name}`);
+    return want;
+  }
+  return dev ?? getDevice();
+}
+
+function checkArg(kernel: Kernel, p: { name: string; type: Type }, v: any, k: number): void {
+  const where = `launch of ${kernel}: argument ${k} '${p.name}'`;
+  if (p.type.k === "array") {
+    if (!(v instanceof WeftArray)) throw new TypeError(`${where} expects ${typeName(p.type)}, got ${describe(v)}`);
+    if (v.disposed) throw new Error(`${where}: the array was disposed`);
+    if (!typeEq(v.type, p.type.elem) || v.ndim !== p.type.ndim)
+      throw new TypeError(`${where} expects ${typeName(p.type)}, got an array of ${typeName(v.type)} with ${v.ndim} dimension${v.ndim > 1 ? "s" : ""}`);
+    return;
+  }
+  if (v instanceof WeftArray) throw new TypeError(`${where} expects a ${typeName(p.type)} value, got an array`);
+  try {
+    encodeValue(p.type, v, new DataView(new ArrayBuffer(layoutOf(p.type).size)), 0, where);
+  } catch (e) {
+    throw new TypeError((e as Error).message);
+  }
+}
+
+/** Arguments in lowered (flat) parameter order: composite values split into scalar leaves. */
+function flatArgs(kernel: Kernel, inputs: any[]): ArgValue[] {
+  const { abi, flatParams } = kernel.info;
+  const encoded = new Map<number, DataView>();
+  return abi.flat.map((f, j) => {
+    const p = kernel.info.params[f.src];
+    const v = inputs[f.src];
+    if (p.type.k === "array") return (v as WeftArray).asArg();
+    if (p.type.k === "scalar") return coerce(p.type.s, v);
+    let dv = encoded.get(f.src);
+    if (!dv) {
+      dv = new DataView(new ArrayBuffer(layoutOf(p.type).size));
+      encodeValue(p.type, v, dv, 0);
+      encoded.set(f.src, dv);
+    }
+    const t = flatParams[j].type;
+    return readScalar(dv, f.off, (t as any).s);
+  });
+}
+
+/** Arguments in source order for the interpreter: composites as component / field lists. */
+function sourceArgs(kernel: Kernel, inputs: any[]): ArgValue[] {
+  return kernel.info.params.map((p, k) => toInterp(p.type, inputs[k]));
+}
+
+function toInterp(t: Type, v: any): any {
+  if (t.k === "array") return (v as WeftArray).asArg();
+  if (t.k === "scalar") return coerce(t.s, v);
+  if (t.k === "struct") return t.fields.map((f) => toInterp(f.type, v[f.name]));
+  const dv = new DataView(new ArrayBuffer(layoutOf(t).size));
+  encodeValue(t, v, dv, 0);
+  const out = scalarLeaves(t).map(([off, s]) => readScalar(dv, off, s));
+  if (out.length !== componentCount(t)) throw new Error("internal: component count");
+  return out;
+}
+
+function coerce(s: string, v: any): any {
+  if (s === "i64" || s === "u64") return BigInt(v);
+  if (s === "bool") return Boolean(v);
+  if (s === "f32") return Math.fround(Number(v));
+  if (s === "i32") return Number(v) | 0;
+  if (s === "u32") return Number(v) >>> 0;
+  return Number(v);
+}

@@ -1,0 +1,155 @@
+// Kernel modules: `wf.loadModule(path)` or `wf.loadModule({ source, name })`. A module is compiled
+// once per backend target; the compiled artifact comes from the on-disk cache when the source and
+// the compiler are unchanged, and then neither the frontend (nor the TypeScript parser it loads)
+// nor the backend compiler runs. Kernel signatures travel in the cache entry for that reason.
+
+import { readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import type { Func, IRModule } from "../ir/ops.js";
+import type { Type } from "../ir/types.js";
+import type { KernelAbi } from "../passes/scalarize.js";
+import { CompiledArtifact, LoadedModuleHandle } from "./backend.js";
+import { lowerModule } from "../passes/pipeline.js";
+import { cacheGet, cacheKey, cachePut, compilerBuildId } from "./cache.js";
+import { Device, getDevice } from "./device.js";
+import { DType, makeDType } from "./dtype.js";
+import { BackendChoice, RuntimeBackend, frontend, frontendLoaded, loadBackend, loadFrontend } from "./backends.js";
+
+export interface KernelInfo {
+  name: string;
+  ndim: number;
+  params: { name: string; type: Type }[];
+  /** Lowered (flat) parameters and how source parameters map onto them. */
+  flatParams: { name: string; type: Type }[];
+  abi: KernelAbi;
+}
+
+export class Kernel {
+  constructor(readonly module: Module, readonly info: KernelInfo) {}
+  get name(): string { return this.info.name; }
+  get params() { return this.info.params; }
+  toString(): string { return `kernel ${this.module.name}.${this.name}`; }
+}
+
+export interface LoadOptions {
+  /** Compile with bounds checks and prints (default: WEFT_DEBUG=1). */
+  debug?: boolean;
+  /** Device to compile for eagerly (default: the current device). */
+  device?: string | Device;
+  /** Backend to compile for eagerly: "auto" (wasm on cpu), "interp", "wasm" or "cuda". */
+  backend?: BackendChoice;
+}
+
+export interface Loaded { handle: LoadedModuleHandle; kernels: Func[] | null; backend: RuntimeBackend }
+
+export class Module {
+  readonly kernels: Record<string, Kernel> = {};
+  readonly structs: Record<string, DType> = {};
+  private ir: IRModule | null = null;
+  private loaded = new Map<string, Loaded>();
+  readonly debug: boolean;
+
+  constructor(readonly name: string, readonly file: string, readonly source: string, opts: LoadOptions) {
+    this.debug = opts.debug ?? (process.env.WEFT_DEBUG === "1");
+  }
+
+  /** The high-level IR; needs the frontend loaded (see `prepare`). */
+  getIR(): IRModule {
+    this.ir ??= frontend().compileSource(this.source, this.file);
+    return this.ir!;
+  }
+
+  /** @internal fills kernel signatures from IR or from a cache entry. */
+  defineKernels(infos: KernelInfo[], structs: Type[]): void {
+    for (const k of infos) if (!this.kernels[k.name]) this.kernels[k.name] = new Kernel(this, k);
+    for (const s of structs) if (s.k === "struct" && !this.structs[s.name]) this.structs[s.name] = makeDType(s, s.name);
+  }
+
+  private key(b: RuntimeBackend, target: string): string {
+    return cacheKey([compilerBuildId(), target, this.debug ? "debug" : "release", this.file, this.source, b.name]);
+  }
+
+  /** Compiles (or reads from the cache) and loads the module for a device and backend. */
+  async prepare(device: string | Device = getDevice(), choice: BackendChoice = "auto"): Promise<Loaded> {
+    const dev = getDevice(device);
+    const b = await loadBackend(dev, choice);
+    const id = `${dev.name}/${b.name}`;
+    const have = this.loaded.get(id);
+    if (have) return have;
+    const target = b.target(dev);
+    const hit = b.cacheable ? cacheGet(this.key(b, target)) : null;
+    if (!hit?.meta?.kernels && !this.ir) await loadFrontend();
+    return this.prepareSync(dev, b);
+  }
+
+  /** The synchronous part of `prepare`: needs the backend (and, on a cache miss, the frontend) loaded. */
+  prepareSync(device: Device, b: RuntimeBackend): Loaded {
+    const id = `${device.name}/${b.name}`;
+    const have = this.loaded.get(id);
+    if (have) return have;
+    const target = b.target(device);
+    const key = this.key(b, target);
+    let artifact: CompiledArtifact;
+    let infos: KernelInfo[];
+    let lowered: Func[] | null = null;
+    const hit = b.cacheable ? cacheGet(key) : null;
+    if (hit && hit.meta?.kernels) {
+      artifact = { target, bytes: hit.bytes, meta: hit.meta.backend };
+      infos = hit.meta.kernels;
+      this.defineKernels(infos, hit.meta.structs ?? []);
+    } else {
+      if (!this.ir && !frontendLoaded()) throw new Error(`module '${this.name}' is not compiled for ${device.name}; call 'await module.prepare("${device.name}")' first`);
+      const ir = this.getIR();
+      lowered = lowerModule(ir, { until: b.stage });
+      infos = lowered.map((f) => kernelInfo(ir, f));
+      this.defineKernels(infos, [...ir.structs.values()]);
+      artifact = b.compile(lowered, { debug: this.debug, moduleName: this.name, device });
+      if (b.cacheable) cachePut(key, { bytes: artifact.bytes, meta: { kernels: infos, structs: [...ir.structs.values()], backend: artifact.meta } });
+    }
+    const handle = b.load(artifact, lowered ?? infos.map(stubFunc), device);
+    const entry = { handle, kernels: lowered, backend: b };
+    this.loaded.set(id, entry);
+    return entry;
+  }
+
+  /** @internal the loaded handle if prepared, for the synchronous launch path. */
+  loadedFor(device: Device, backendName: string): Loaded | undefined {
+    return this.loaded.get(`${device.name}/${backendName}`);
+  }
+
+  dispose(): void {
+    for (const l of this.loaded.values()) l.handle.dispose();
+    this.loaded.clear();
+  }
+}
+
+function kernelInfo(ir: IRModule, f: Func): KernelInfo {
+  const src = ir.funcs.find((g) => g.name === f.name)!;
+  const abi = f.abi ?? { source: src.params, flat: src.params.map((_, k) => ({ src: k, off: 0 })) };
+  return { name: f.name, ndim: f.ndim, params: src.params, flatParams: f.params, abi };
+}
+
+/** A body-less Func carrying what loaders need (name, flat params, abi) on a cache hit. */
+function stubFunc(k: KernelInfo): Func {
+  return { name: k.name, kind: "kernel", params: k.flatParams, ret: { k: "void" }, vars: [], body: [], ndim: k.ndim, nextId: 0, abi: k.abi };
+}
+
+export async function loadModule(spec: string | { source: string; name?: string; file?: string }, opts: LoadOptions = {}): Promise<Module> {
+  let source: string, file: string, name: string;
+  if (typeof spec === "string") {
+    file = resolve(spec);
+    try { source = readFileSync(file, "utf8"); } catch (e) {
+      throw new Error(`wf.loadModule: cannot read kernel file '${spec}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    name = basename(file).replace(/\.(ts|as)$/, "");
+  } else if (spec && typeof spec.source === "string") {
+    source = spec.source;
+    name = spec.name ?? "module";
+    file = spec.file ?? `${name}.ts`;
+  } else {
+    throw new TypeError("wf.loadModule expects a file path or { source, name }");
+  }
+  const m = new Module(name, file, source, opts);
+  await m.prepare(getDevice(opts.device), opts.backend ?? "auto");
+  return m;
+}
