@@ -105,3 +105,28 @@ export const CUDA_SCALAR: Record<ScalarKind, string> = {
 export function cudaLiteralSuffix(s: ScalarKind): string {
   return s === "f32" ? "f" : s === "u32" ? "u" : s === "i64" ? "ll" : s === "u64" ? "ull" : "";
 }
+
+// --- wasm lowering helpers ----------------------------------------------------------------------
+
+/** The binaryen value type of a scalar kind. */
+export function wasmType(ctx: { bn: any }, s: ScalarKind): any {
+  return s === "i64" || s === "u64" ? ctx.bn.i64 : s === "f32" ? ctx.bn.f32 : s === "f64" ? ctx.bn.f64 : ctx.bn.i32;
+}
+
+/**
+ * Binds operand expressions to locals in order, so a lowering can use a value several times without
+ * depending on where the first use lands in wasm's evaluation order (select evaluates its condition
+ * last): `const x = L.bind(a, s); ... return L.done(expr, s)` yields `(block (drop (tee x a)) ... expr)`.
+ */
+export class WasmLet {
+  private stmts: number[] = [];
+  constructor(private ctx: { m: any; bn: any; tee(expr: number, s: ScalarKind): () => number }) {}
+  bind(expr: number, s: ScalarKind): () => number {
+    const g = this.ctx.tee(expr, s);
+    this.stmts.push(this.ctx.m.drop(g()));
+    return g;
+  }
+  done(result: number, s: ScalarKind): number {
+    return this.stmts.length ? this.ctx.m.block(null, [...this.stmts, result], wasmType(this.ctx, s)) : result;
+  }
+}

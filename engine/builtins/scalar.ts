@@ -182,7 +182,7 @@ defineBuiltin({
   },
   expand: (b, args, result) => (result.k === "scalar" ? null : componentwise(b, "neg", args, result)),
   eval: ([a], [s]) => (is64Int(s) ? wrap(s, -a) : wrap(s, -a)),
-  wasm: (ctx, [a], [s]) => (isFloat(s) ? wasmNs(ctx, s).neg(a) : wasmNs(ctx, s).sub(s === "i64" ? ctx.m.i64.const(0, 0) : ctx.m.i32.const(0), a)),
+  wasm: (ctx, [a], [s]) => (isFloat(s) ? wasmNs(ctx, s).neg(a) : wasmNs(ctx, s).sub(s === "i64" ? ctx.m.i64.const(0n) : ctx.m.i32.const(0), a)),
   cuda: ([a]) => `(-${a})`,
   adjoint: (b, _args, _r, adj) => [b.call("neg", adj)],
 });
@@ -277,7 +277,7 @@ defineBuiltin({
   sigs: ["bnot(a: T): T for integer scalars (~a)"],
   resolve: (args) => (args.length === 1 && args[0].k === "scalar" && isInt(args[0].s) ? args[0] : `operator '~' needs an integer, got (${names(args)})`),
   eval: ([a], [s]) => wrap(s, is64Int(s) ? ~a : ~a),
-  wasm: (ctx, [a], [s]) => (is64Int(s) ? ctx.m.i64.xor(a, ctx.m.i64.const(-1, -1)) : ctx.m.i32.xor(a, ctx.m.i32.const(-1))),
+  wasm: (ctx, [a], [s]) => (is64Int(s) ? ctx.m.i64.xor(a, ctx.m.i64.const(-1n)) : ctx.m.i32.xor(a, ctx.m.i32.const(-1))),
   cuda: ([a], [s]) => `((${CUDA_SCALAR[s]})~${a})`,
   adjoint: () => [null],
 });
