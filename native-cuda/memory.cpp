@@ -46,6 +46,7 @@ void refuseCapture(int dev, CUstream s, const char* op) {
 
 uint64_t memAlloc(int dev, size_t bytes, Stream stream) {
   enter(dev);
+  if (bytes == 0) return 0;  // empty arrays need no memory; memFree(0) is a no-op
   CUdeviceptr p = 0;
   // cuMemAllocAsync is stream ordered: it can reuse memory freed earlier on the same stream
   // without a device-wide sync, and it is legal inside graph capture. Use it when asked for.

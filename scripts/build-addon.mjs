@@ -21,6 +21,23 @@ function skip(reason) {
   process.exit(0);
 }
 
+// The most telling line of a failed build: a compiler error, else CMake's first error message
+// (with the indented lines that explain it), else anything that says what was not found.
+function firstError(output) {
+  const lines = output.split("\n");
+  const compiler = lines.find((l) => /^\S+:\d+:(\d+:)? (fatal )?error: /.test(l));
+  if (compiler) return compiler;
+  const i = lines.findIndex((l) => l.startsWith("CMake Error"));
+  if (i >= 0) {
+    const detail = [];
+    for (let j = i + 1; j < lines.length && !/^\S/.test(lines[j]); j++) {
+      if (lines[j].trim()) detail.push(lines[j].trim());
+    }
+    return detail.length ? detail.join(" ") : lines[i];
+  }
+  return lines.find((l) => /not found|could not|error/i.test(l));
+}
+
 function main() {
   if (process.env.WEFT_SKIP_ADDON === "1") {
     console.log("weft: skipping the CUDA addon build (WEFT_SKIP_ADDON=1)");
@@ -58,8 +75,7 @@ function main() {
   writeFileSync(logFile, `$ node ${args.join(" ")}\n${output}`);
 
   if (res.error || res.status !== 0 || !existsSync(addon)) {
-    const first = output.split("\n").find((l) => /error|not found|could not/i.test(l));
-    const why = (res.error?.message ?? first ?? `cmake-js exited with ${res.status}`).trim();
+    const why = (res.error?.message ?? firstError(output) ?? `cmake-js exited with ${res.status}`).trim();
     skip(`${why.slice(0, 160)}; see ${path.relative(process.cwd(), logFile) || logFile}`);
   }
   console.log(`weft: built the CUDA addon (${path.relative(root, addon)})`);

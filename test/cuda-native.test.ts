@@ -214,6 +214,8 @@ describe.skipIf(!available || !hasNvrtc)("on a GPU", () => {
     cu.memcpyDtoH(dev, back.fill(0), r);
     expect(back).toEqual(x);
     for (const ptr of [p, q, r]) cu.memFree(dev, ptr);
+    expect(cu.memAlloc(dev, 0)).toBe(0n);
+    cu.memFree(dev, 0n);
   });
 
   it("fills memory with memsetD8 and memsetD32", () => {

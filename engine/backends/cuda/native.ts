@@ -78,7 +78,7 @@ export interface NativeCuda {
   status(): CudaStatus;
   deviceInfo(dev: number): CudaDeviceInfo;
 
-  /** With a stream (and memory pools supported) allocates stream-ordered (cuMemAllocAsync). */
+  /** With a stream (and memory pools supported) allocates stream-ordered (cuMemAllocAsync). 0 bytes gives 0n. */
   memAlloc(dev: number, bytes: number | bigint, stream?: Handle): Handle;
   /** With a stream (and memory pools supported) frees stream-ordered (cuMemFreeAsync). 0n is a no-op. */
   memFree(dev: number, ptr: Handle, stream?: Handle): void;
