@@ -10,7 +10,7 @@
 //   node scripts/fetch-nvrtc.mjs           # no-op when a system NVRTC or the cache exists
 //   node scripts/fetch-nvrtc.mjs --force   # fetch even if a system NVRTC exists
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -53,27 +53,34 @@ export function fetchNvrtc({ force = false, quiet = false } = {}) {
     say(`weft: using the system NVRTC ${sys}`);
     return sys;
   }
-  const wheelDir = path.join(cacheDir, "wheel");
-  mkdirSync(wheelDir, { recursive: true });
-  // --retries 0 / short timeout: offline machines answer from their local wheel index at once.
-  const pipArgs = ["download", "--no-deps", "--retries", "0", "--timeout", "15", "-d", wheelDir, WHEEL];
-  let dl = run("python3", ["-m", "pip", ...pipArgs]);
-  if (!dl.ok) dl = run("pip", pipArgs);
-  if (!dl.ok) throw new Error(`pip download ${WHEEL} failed: ${dl.error?.message ?? dl.out.trim().split("\n").pop()}`);
-  const wheel = readdirSync(wheelDir).find((f) => f.startsWith("nvidia_cuda_nvrtc") && f.endsWith(".whl"));
-  if (!wheel) throw new Error(`pip download ${WHEEL} left no wheel in ${wheelDir}`);
-  const zip = path.join(wheelDir, wheel);
-  // Only the main library and its builtins (NVRTC dlopens the builtins from its own folder);
-  // the wheel's "*.alt.so" variants are not needed.
-  const members = ["nvidia/cu13/lib/libnvrtc.so.13", "nvidia/cu13/lib/libnvrtc-builtins.so.13.0"];
-  let ux = run("unzip", ["-o", "-j", zip, ...members, "-d", cacheDir]);
-  if (!ux.ok) {
-    const py = "import sys,zipfile,os\nz=zipfile.ZipFile(sys.argv[1])\nfor m in sys.argv[3:]:\n" +
-      "  open(os.path.join(sys.argv[2],os.path.basename(m)),'wb').write(z.read(m))";
-    ux = run("python3", ["-c", py, zip, cacheDir, ...members]);
+  // Parallel test workers may fetch at once: each works in its own folder and moves the files
+  // into place with rename (atomic), the main library last, so a reader never sees half a file.
+  mkdirSync(cacheDir, { recursive: true });
+  const wheelDir = mkdtempSync(path.join(cacheDir, ".fetch-"));
+  try {
+    // --retries 0 / short timeout: offline machines answer from their local wheel index at once.
+    const pipArgs = ["download", "--no-deps", "--retries", "0", "--timeout", "15", "-d", wheelDir, WHEEL];
+    let dl = run("python3", ["-m", "pip", ...pipArgs]);
+    if (!dl.ok) dl = run("pip", pipArgs);
+    if (!dl.ok) throw new Error(`pip download ${WHEEL} failed: ${dl.error?.message ?? dl.out.trim().split("\n").pop()}`);
+    const wheel = readdirSync(wheelDir).find((f) => f.startsWith("nvidia_cuda_nvrtc") && f.endsWith(".whl"));
+    if (!wheel) throw new Error(`pip download ${WHEEL} left no wheel`);
+    const zip = path.join(wheelDir, wheel);
+    // Only the main library and its builtins (which NVRTC dlopens at compile time; the addon
+    // preloads them from the same folder); the wheel's "*.alt.so" variants are not needed.
+    const members = ["nvidia/cu13/lib/libnvrtc.so.13", "nvidia/cu13/lib/libnvrtc-builtins.so.13.0"];
+    let ux = run("unzip", ["-o", "-j", zip, ...members, "-d", wheelDir]);
+    if (!ux.ok) {
+      const py = "import sys,zipfile,os\nz=zipfile.ZipFile(sys.argv[1])\nfor m in sys.argv[3:]:\n" +
+        "  open(os.path.join(sys.argv[2],os.path.basename(m)),'wb').write(z.read(m))";
+      ux = run("python3", ["-c", py, zip, wheelDir, ...members]);
+    }
+    const unpacked = members.map((m) => path.join(wheelDir, path.basename(m)));
+    if (!ux.ok || !unpacked.every((f) => existsSync(f))) throw new Error(`could not unpack ${wheel}: ${ux.out.trim()}`);
+    for (const f of unpacked.reverse()) renameSync(f, path.join(cacheDir, path.basename(f)));
+  } finally {
+    rmSync(wheelDir, { recursive: true, force: true });
   }
-  if (!ux.ok || !existsSync(cachedLib)) throw new Error(`could not unpack ${wheel}: ${ux.out.trim()}`);
-  rmSync(wheelDir, { recursive: true, force: true });
   say(`weft: NVRTC unpacked to ${cachedLib} (the addon finds it there; or set WEFT_NVRTC_PATH)`);
   return cachedLib;
 }
