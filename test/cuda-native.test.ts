@@ -282,6 +282,7 @@ describe.skipIf(!available || !hasNvrtc)("on a GPU", () => {
     const px = cu.memAlloc(dev, 4 * n), py = cu.memAlloc(dev, 4 * n);
     cu.memcpyHtoD(dev, px, x);
     cu.memsetD32(dev, py, 0, n);
+    cu.ctxSynchronize(dev); // `s` is non-blocking: it is not ordered after the legacy stream
     cu.beginCapture(s);
     // Copies from JS memory cannot be captured; the refusal leaves the capture intact.
     expectCode(() => cu.memcpyHtoD(dev, px, x, s), "WEFT_CAPTURE_UNSUPPORTED");
