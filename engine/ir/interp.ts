@@ -83,8 +83,16 @@ class Interp {
       case "insert": { const c = [...a(0)]; c[i.attrs.index] = a(1); v[i.id] = c; return; }
       case "convert": v[i.id] = convertValue(a(0), i.args[0].type, i.type); return;
       case "select": v[i.id] = a(0) ? a(1) : a(2); return;
-      case "aload": v[i.id] = this.readAt(this.address(i, i.args.length - 1), i.type); return;
-      case "astore": this.writeAt(this.address(i, i.args.length - 2), i.args[i.args.length - 1].type, a(i.args.length - 1)); return;
+      case "aload": {
+        const addr = this.address(i, i.args.length - 1);
+        v[i.id] = addr < 0 ? zeroOf(i.type) : this.readAt(addr, i.type);
+        return;
+      }
+      case "astore": {
+        const addr = this.address(i, i.args.length - 2);
+        if (addr >= 0) this.writeAt(addr, i.args[i.args.length - 1].type, a(i.args.length - 1));
+        return;
+      }
       case "aatomic": v[i.id] = this.atomic(i); return;
       case "ashape": v[i.id] = (a(0) as ArrayArg).shape[i.attrs.dim] ?? 1; return;
       case "araw": {
@@ -160,12 +168,11 @@ class Interp {
     return agg[k];
   }
 
-  /** Byte address of the element named by operands 1..nIdx of an array op, bounds-checked. */
+  /** Byte address of the element named by operands 1..nIdx of an array op, bounds-checked; -1 for a gradient access of an array without gradient. */
   private address(i: Inst, nIdx: number): number {
     const arr = this.vals[i.args[0].id] as ArrayArg;
     if (nIdx !== arr.shape.length) this.trap(i, `array of ${arr.shape.length} dimensions indexed with ${nIdx} indices`, 2);
     let addr = Number(i.attrs.grad ? arr.grad : arr.data);
-    if (i.attrs.grad && !addr) this.trap(i, "array has no gradient buffer", 5);
     for (let d = 0; d < nIdx; d++) {
       const k = this.vals[i.args[1 + d].id] as number;
       if (k < 0 || k >= arr.shape[d]) {
@@ -174,6 +181,8 @@ class Interp {
       }
       addr += k * arr.strides[d];
     }
+    // Gradient accesses of an array without a gradient buffer read 0 and write nothing (-1).
+    if (i.attrs.grad && !Number(arr.grad)) return -1;
     return addr + (i.attrs.off ?? 0);
   }
 
@@ -211,6 +220,7 @@ class Interp {
     const valueIdx = i.args.length - (hasCmp ? 2 : 1);
     const addr = this.address(i, valueIdx - 1);
     const t = i.args[valueIdx].type;
+    if (addr < 0) return zeroOf(t);
     if (t.k !== "scalar") throw new Error("interpreter: atomic on a non-scalar (lower first)");
     const s = t.s, val = this.vals[i.args[valueIdx].id];
     const old = readScalar(this.view, addr, s);

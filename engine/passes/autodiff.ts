@@ -1,0 +1,297 @@
+// Reverse-mode autodiff as an IR pass: from a lowered kernel (after flatten-exits) it writes the
+// adjoint kernel, which both backends compile like any other. The adjoint of a thread replays the
+// thread's forward code (without its stores) and then sweeps it in reverse:
+//
+//   - array reads scatter their adjoint into `.grad` with atomic adds; a store's adjoint reads the
+//     output's gradient; builtins use the adjoint rules of their registry entries;
+//   - loops and branches: before each if/loop the forward replay pushes the variables that the
+//     construct reads onto a per-thread stack, and each loop iteration pushes them again plus the
+//     iteration count at the end. The reverse sweep pops them to re-run each iteration's forward
+//     code from its own starting state, then reverses it ("store loop-carried state, recompute the
+//     rest"). So `prod *= x[i]` gets right gradients, as does anything computed after the loop.
+//
+// Memory: one stack per scalar kind actually pushed, `WEFT_AD_STACK` entries each (default 1024),
+// in the thread's local memory; overflow traps with code TAPE_OVERFLOW rather than giving wrong
+// gradients. A loop of n iterations reading k variables costs n*k + 1 entries.
+
+import { Builder } from "../ir/builder.js";
+import { Func, Inst, Var, walk } from "../ir/ops.js";
+import { I32, ScalarKind, Type, fixed, scalar } from "../ir/types.js";
+import { lookupBuiltin } from "../builtins/index.js";
+import { cloneBody, newMaps, CloneMaps } from "./clone.js";
+import { Activity, activity, checkDifferentiable, isFloatType, needed } from "./autodiff-analysis.js";
+
+export const TAPE_OVERFLOW = 7;
+
+export function stackSize(): number {
+  const n = Number(process.env.WEFT_AD_STACK ?? 1024);
+  return Number.isInteger(n) && n > 0 ? n : 1024;
+}
+
+/** Builds the adjoint of lowered kernel `fwd` (run flattenExits on it first). */
+export function adjointKernel(fwd: Func): Func {
+  const act = activity(fwd);
+  checkDifferentiable(fwd, act, needed(fwd, act));
+  const adj: Func = {
+    name: `${fwd.name}__adj`, kind: "kernel", params: fwd.params, ret: fwd.ret, vars: [], body: [],
+    ndim: fwd.ndim, nextId: fwd.nextId, loc: fwd.loc,
+  };
+  if (fwd.abi) adj.abi = fwd.abi;
+  new AdjointWriter(fwd, adj, act).run();
+  return adj;
+}
+
+class AdjointWriter {
+  private b: Builder;
+  private maps: CloneMaps = newMaps();
+  /** Adjoint variable of each active SSA value and each active forward variable. */
+  private adjOfValue = new Map<Inst, Var>();
+  private adjOfVar = new Map<Var, Var>();
+  private stacks = new Map<ScalarKind, { arr: Var; sp: Var }>();
+  private readsets = new Map<Inst, Var[]>();
+  private N = stackSize();
+
+  constructor(private fwd: Func, private adj: Func, private act: Activity) {
+    this.b = new Builder(adj, adj.body);
+    for (const v of fwd.vars) {
+      const c: Var = { id: adj.nextId++, name: v.name, type: v.type };
+      adj.vars.push(c);
+      this.maps.vars.set(v, c);
+    }
+    for (const v of act.vars) this.adjOfVar.set(v, this.b.newVar(`adj_${v.name}`, v.type));
+  }
+
+  run(): void {
+    this.emitRev(this.fwd.body);
+  }
+
+  // --- per-thread stack -------------------------------------------------------------------------
+  private stack(s: ScalarKind) {
+    const k: ScalarKind = s === "bool" ? "i32" : s;
+    let st = this.stacks.get(k);
+    if (!st) {
+      st = { arr: this.b.newVar(`tape_${k}`, fixed(scalar(k), this.N)), sp: this.b.newVar(`tape_${k}_sp`, I32) };
+      this.stacks.set(k, st);
+    }
+    return { st, k };
+  }
+  private push(value: Inst): void {
+    const b = this.b;
+    const s = (value.type as { s: ScalarKind }).s;
+    const { st, k } = this.stack(s);
+    const sp = b.get(st.sp);
+    b.if(b.call("ge", sp, b.i32(this.N)), () => { b.trap(TAPE_OVERFLOW, [sp]); });
+    b.fset(st.arr, sp, s === "bool" ? b.convert(value, I32) : value);
+    b.set(st.sp, b.call("add", sp, b.i32(1)));
+    void k;
+  }
+  private pop(t: Type): Inst {
+    const b = this.b;
+    const s = (t as { s: ScalarKind }).s;
+    const { st } = this.stack(s);
+    const sp = b.call("sub", b.get(st.sp), b.i32(1));
+    b.set(st.sp, sp);
+    const v = b.fget(st.arr, sp, scalar(s === "bool" ? "i32" : s));
+    return s === "bool" ? b.convert(v, scalar("bool")) : v;
+  }
+
+  /** Forward variables read anywhere inside `i` (a fixed array counts as all its elements). */
+  private readset(i: Inst): Var[] {
+    let r = this.readsets.get(i);
+    if (!r) {
+      const s = new Set<Var>();
+      walk(i.regions!.flat(), (x) => { if (x.op === "get" || x.op === "fget") s.add(x.attrs.var); });
+      r = [...s];
+      this.readsets.set(i, r);
+    }
+    return r;
+  }
+  private saveVars(vars: Var[]): void {
+    const b = this.b;
+    for (const v of vars) {
+      const c = this.maps.vars.get(v)!;
+      if (v.type.k === "fixed") {
+        const elem = v.type.elem;
+        b.forRange(b.i32(0), b.i32(v.type.n), (k) => this.push(b.fget(c, k, elem)), "save");
+      } else this.push(b.get(c));
+    }
+  }
+  private restoreVars(vars: Var[]): void {
+    const b = this.b;
+    for (let j = vars.length - 1; j >= 0; j--) {
+      const v = vars[j], c = this.maps.vars.get(v)!;
+      if (v.type.k === "fixed") {
+        const elem = v.type.elem, n = v.type.n;
+        // Pushed in ascending index order, so pop descending.
+        b.forRange(b.i32(0), b.i32(n), (k) => {
+          b.fset(c, b.call("sub", b.i32(n - 1), k), this.pop(elem));
+        }, "restore");
+      } else b.set(c, this.pop(v.type));
+    }
+  }
+
+  // --- forward replay ---------------------------------------------------------------------------
+  /** A copy of forward code without its side effects on memory (they already happened). */
+  private plain(body: Inst[]): void {
+    const copies = cloneBody(body, this.adj, this.maps, (i) => {
+      if (i.op === "astore" || i.op === "print" || (i.op === "aatomic" && !i.attrs.grad)) return [];
+      return null;
+    });
+    this.b.block.push(...copies);
+  }
+
+  /** Forward replay of a region that records what the reverse sweep of its direct children needs. */
+  private fwdRecord(body: Inst[]): void {
+    const b = this.b;
+    for (const i of body) {
+      b.loc = i.loc;
+      if (i.op === "if") {
+        this.saveVars(this.readset(i));
+        this.plain([i]);
+      } else if (i.op === "loop") {
+        const cnt = b.newVar(`iters${i.attrs.label}`, I32);
+        b.set(cnt, b.i32(0));
+        const label = b.fresh();
+        this.maps.labels.set(i.attrs.label, label);
+        const loop: Inst = { op: "loop", args: [], type: i.type, attrs: { label }, regions: [[], []], id: b.fresh(), loc: i.loc };
+        b.block.push(loop);
+        b.into(loop.regions![0], () => {
+          this.saveVars(this.readset(i));
+          b.set(cnt, b.call("add", b.get(cnt), b.i32(1)));
+          this.plain(i.regions![0]);
+        });
+        b.into(loop.regions![1], () => this.plain(i.regions![1]));
+        this.push(b.get(cnt));
+      } else this.plain([i]);
+    }
+  }
+
+  // --- reverse sweep ----------------------------------------------------------------------------
+  /** Reverse of a region entered with the forward variables at their state on entry. */
+  private emitRev(body: Inst[], between?: () => void): void {
+    this.fwdRecord(body);
+    between?.();
+    this.sweep(body);
+  }
+
+  private adjVar(i: Inst): Var {
+    let v = this.adjOfValue.get(i);
+    if (!v) { v = this.b.newVar(`adj${i.id}${i.name ? "_" + i.name : ""}`, i.type); this.adjOfValue.set(i, v); }
+    return v;
+  }
+  private accumulate(target: Inst, contribution: Inst | null): void {
+    if (!contribution || !this.act.values.has(target)) return;
+    const b = this.b, v = this.adjVar(target);
+    const c = contribution.type.k === "scalar" && target.type.k === "scalar" && contribution.type.s !== target.type.s ? b.convert(contribution, target.type) : contribution;
+    b.set(v, b.call("add", b.get(v), c));
+  }
+  private fv(i: Inst): Inst { return this.maps.values.get(i) ?? i; }
+
+  private sweep(body: Inst[]): void {
+    const b = this.b;
+    // This execution of the region starts with no pending adjoints for its own values.
+    for (const i of body) if (this.act.values.has(i)) b.set(this.adjVar(i), b.constLike(0, i.type));
+    for (let k = body.length - 1; k >= 0; k--) {
+      const i = body[k];
+      b.loc = i.loc;
+      switch (i.op) {
+        case "if": {
+          this.restoreVars(this.readset(i));
+          const [t, e] = i.regions!;
+          b.if(this.fv(i.args[0]), () => this.emitRev(t), e.length ? () => this.emitRev(e) : undefined);
+          break;
+        }
+        case "loop": this.reverseLoop(i); break;
+        case "set": case "fset": this.reverseSet(i); break;
+        case "astore": {
+          const x = i.args[i.args.length - 1];
+          if (this.act.values.has(x)) {
+            const [arr, ...idx] = i.args.slice(0, -1).map((a) => this.fv(a));
+            this.accumulate(x, b.aload(arr, idx, x.type, i.attrs.off, true));
+          }
+          break;
+        }
+        case "aatomic": {
+          const x = i.args[i.args.length - 1];
+          if (this.act.values.has(x) && (i.attrs.kind === "add" || i.attrs.kind === "sub")) {
+            const [arr, ...idx] = i.args.slice(0, -1).map((a) => this.fv(a));
+            const g = b.aload(arr, idx, x.type, i.attrs.off, true);
+            this.accumulate(x, i.attrs.kind === "add" ? g : b.call("neg", g));
+          }
+          break;
+        }
+        default:
+          if (this.act.values.has(i)) this.reverseValue(i);
+      }
+    }
+  }
+
+  private reverseValue(i: Inst): void {
+    const b = this.b;
+    const a = b.get(this.adjVar(i));
+    switch (i.op) {
+      case "aload": {
+        const [arr, ...idx] = i.args.map((x) => this.fv(x));
+        b.aatomic("add", arr, idx, a, i.attrs.off, undefined, true);
+        return;
+      }
+      case "get": { const v = this.adjOfVar.get(i.attrs.var)!; b.set(v, b.call("add", b.get(v), a)); return; }
+      case "fget": {
+        const v = this.adjOfVar.get(i.attrs.var)!, idx = this.fv(i.args[0]);
+        b.fset(v, idx, b.call("add", b.fget(v, idx, i.type), a));
+        return;
+      }
+      case "convert": this.accumulate(i.args[0], a); return;
+      case "select": {
+        const c = this.fv(i.args[0]), zero = b.constLike(0, i.type);
+        this.accumulate(i.args[1], b.select(c, a, zero));
+        this.accumulate(i.args[2], b.select(c, zero, a));
+        return;
+      }
+      case "call": {
+        const def = lookupBuiltin(i.attrs.fn)!;
+        if (!def.adjoint) throw new Error(`autodiff: builtin '${i.attrs.fn}' has no adjoint rule`);
+        const contribs = def.adjoint(b, i.args.map((x) => this.fv(x)), this.fv(i), a);
+        i.args.forEach((x, j) => { if (isFloatType(x.type)) this.accumulate(x, contribs[j] ?? null); });
+        return;
+      }
+      default: throw new Error(`autodiff: no reverse rule for '${i.op}'`);
+    }
+  }
+
+  private reverseSet(i: Inst): void {
+    const b = this.b;
+    const v = i.attrs.var as Var;
+    const av = this.adjOfVar.get(v);
+    if (!av) return;
+    const x = i.args[i.args.length - 1];
+    if (i.op === "set") {
+      this.accumulate(x, b.get(av));
+      b.set(av, b.constLike(0, v.type));
+    } else {
+      const idx = this.fv(i.args[0]), elem = (v.type as { elem: Type }).elem;
+      this.accumulate(x, b.fget(av, idx, elem));
+      b.fset(av, idx, b.constLike(0, elem));
+    }
+  }
+
+  /** Iterations in reverse: restore each one's starting state, replay it, sweep it. */
+  private reverseLoop(i: Inst): void {
+    const b = this.b;
+    const [body, step] = i.regions!;
+    const exitIf = body[body.length - 1];
+    if (!exitIf || exitIf.op !== "if" || exitIf.regions![0][0]?.op !== "break")
+      throw new Error("autodiff: loop not in flatten-exits form (run flatten-exits first)");
+    const inner = body.slice(0, -1);
+    const k = b.newVar(`rev${i.attrs.label}`, I32);
+    b.set(k, this.pop(I32));
+    b.loop((label) => {
+      b.if(b.call("le", b.get(k), b.i32(0)), () => { b.break(label); });
+      b.set(k, b.call("sub", b.get(k), b.i32(1)));
+      this.restoreVars(this.readset(i));
+      this.emitRev(inner, () => {
+        b.if(b.call("not", this.fv(exitIf.args[0])), () => this.emitRev(step));
+      });
+    });
+  }
+}
