@@ -1,0 +1,98 @@
+// Lowered IR kernels -> one binaryen module. The module imports the CPU device's shared memory as
+// `env.memory` (shared, max 65536 pages) and exports one entry per kernel, `k<N>(start, end, args,
+// stack)` (abi.ts). Kernels whose control flow the SIMD lowering handles get an entry that runs
+// groups of 4 threads in v128 lanes and finishes the remainder with the scalar code.
+
+import binaryen from "binaryen";
+import type { Func } from "../../ir/ops.js";
+import { KernelMeta, ModuleMeta, layoutParams } from "./abi.js";
+import { FnCtx, N_PARAMS } from "./fn-ctx.js";
+import { lowerRegion, scalarEntryBody } from "./lower-control.js";
+import { MathLib } from "./mathlib.js";
+import { buildSimdEntry } from "./simd/entry.js";
+
+export interface WasmCompileOptions {
+  debug: boolean;
+  moduleName: string;
+  /** Run binaryen's optimizer (default true). */
+  optimize?: boolean;
+  /** Emit SIMD entries where possible (default true; never in debug mode). */
+  simd?: boolean;
+  /** Use the in-module math library where available (default true). */
+  inModuleMath?: boolean;
+}
+
+export const FEATURES = binaryen.Features.Atomics | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory
+  | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt
+  | binaryen.Features.MutableGlobals;
+
+/** Builds (but does not optimize) the module. The caller disposes of it. */
+export function buildModule(kernels: Func[], opts: WasmCompileOptions): { module: binaryen.Module; meta: ModuleMeta } {
+  const m = new binaryen.Module();
+  m.setFeatures(FEATURES);
+  m.setMemory(1, 65536, null, [], true);
+  m.addMemoryImport("0", "env", "memory", true);
+  const lib = new MathLib(m, opts.inModuleMath !== false);
+  const metas: KernelMeta[] = [];
+  const params4 = binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]);
+  const useSimd = opts.simd !== false && !opts.debug;
+  kernels.forEach((fn, i) => {
+    if (fn.kind !== "kernel") throw new Error(`wasm backend: '${fn.name}' is a @func; lowered modules contain kernels only`);
+    const { params, argBytes } = layoutParams(fn);
+    const meta: KernelMeta = { name: fn.name, entry: `k${i}`, ndim: Math.max(1, fn.ndim), params, argBytes, frameBytes: 0, simd: false, sites: [], prints: [] };
+    const c = new FnCtx(m, fn, params, lib, opts.debug, meta.sites, meta.prints);
+    const body = lowerRegion(c, fn.body);
+    const entry = scalarEntryBody(c, body);
+    meta.frameBytes = c.frameBytes;
+    const scalarName = `${meta.entry}_scalar`;
+    m.addFunction(scalarName, params4, binaryen.none, c.localTypes, entry);
+    let exported = scalarName;
+    if (useSimd) {
+      const simd = buildSimdEntry(m, fn, params, lib, scalarName, c.frameBytes);
+      if (simd) { exported = simd; meta.simd = true; }
+    }
+    m.addFunctionExport(exported, meta.entry);
+    metas.push(meta);
+  });
+  return { module: m, meta: { moduleName: opts.moduleName, debug: opts.debug, kernels: metas, libImports: lib.imports() } };
+}
+
+/** Compiles kernels to a wasm binary plus metadata. Throws with binaryen's report if invalid. */
+export function compileWasm(kernels: Func[], opts: WasmCompileOptions): { bytes: Uint8Array; meta: ModuleMeta } {
+  const { module: m, meta } = buildModule(kernels, opts);
+  try {
+    validateOrThrow(m, opts.moduleName);
+    if (opts.optimize !== false) optimize(m);
+    return { bytes: m.emitBinary(), meta };
+  } finally {
+    m.dispose();
+  }
+}
+
+/** The module as WebAssembly text (for `weft compile --emit wat`). */
+export function emitText(kernels: Func[], opts: WasmCompileOptions): string {
+  const { module: m } = buildModule(kernels, opts);
+  try {
+    validateOrThrow(m, opts.moduleName);
+    if (opts.optimize !== false) optimize(m);
+    return m.emitText();
+  } finally {
+    m.dispose();
+  }
+}
+
+export function optimize(m: binaryen.Module): void {
+  binaryen.setOptimizeLevel(3);
+  binaryen.setShrinkLevel(0);
+  binaryen.setFastMath(false);
+  m.optimize();
+}
+
+function validateOrThrow(m: binaryen.Module, name: string): void {
+  if (!m.validate()) {
+    const text = m.emitText();
+    throw new Error(`wasm backend: generated an invalid module for '${name}' (an internal compiler error):\n${text.slice(0, 4000)}`);
+  }
+}
+
+export { N_PARAMS };
