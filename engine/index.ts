@@ -2,7 +2,7 @@
 
 import { probeCuda } from "./runtime/cuda-device.js";
 import { cudaStatus, devices, getDevice, setDevice, Device, cpuDevice } from "./runtime/device.js";
-import { loadBackend } from "./runtime/backends.js";
+import { loadBackend, loadFrontend } from "./runtime/backends.js";
 
 export { Device, devices, getDevice, setDevice, cudaStatus };
 export { WeftArray, array, empty, full, ones, zeros } from "./runtime/array.js";
@@ -27,6 +27,9 @@ let initDone: Promise<void> | null = null;
 export function init(): Promise<void> {
   initDone ??= (async () => {
     probeCuda();
+    // The frontend is loaded here so that later compiles (another device, a Tape's adjoints) can
+    // run synchronously inside launch; loadModule alone never needs it on a cache hit.
+    await loadFrontend();
     await loadBackend(cpuDevice, "auto");
     if (devices().some((d) => d.isCuda)) await loadBackend(devices().find((d) => d.isCuda)!, "cuda");
   })();
@@ -40,3 +43,9 @@ export function synchronize(device?: string | Device): void {
 }
 /** @internal backends register how to wait for their device. */
 export const syncHooks = new Map<string, (d: Device) => void>();
+export { Tape } from "./runtime/tape.js";
+export type { TapeOptions } from "./runtime/tape.js";
+export { gradcheck } from "./runtime/gradcheck.js";
+export type { GradcheckOptions, GradcheckResult } from "./runtime/gradcheck.js";
+export { checkpointed } from "./runtime/checkpoint.js";
+export type { CheckpointedSpec, CheckpointedResult } from "./runtime/checkpoint.js";

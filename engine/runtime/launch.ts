@@ -38,6 +38,11 @@ export function normDims(dim: number | number[], kernel: Kernel): number[] {
 }
 
 export function launch(kernel: Kernel, dim: number | number[], inputs: any[], opts: LaunchOptions = {}): void {
+  launchVariant(kernel, dim, inputs, opts, "forward");
+}
+
+/** @internal forward launches, and the Tape's launches of adjoint kernels with the same arguments. */
+export function launchVariant(kernel: Kernel, dim: number | number[], inputs: any[], opts: LaunchOptions, variant: "forward" | "adjoint"): void {
   if (!(kernel instanceof Kernel)) throw new TypeError(`wf.launch: the first argument must be a kernel (module.kernels.name), got ${describe(kernel)}`);
   const dims = normDims(dim, kernel);
   const params = kernel.info.params;
@@ -49,12 +54,12 @@ export function launch(kernel: Kernel, dim: number | number[], inputs: any[], op
   const choice = opts.backend ?? "auto";
   const b = backendSync(device, choice);
   const mod = kernel.module;
-  const loaded = b ? mod.prepareSync(device, b) : null;
+  const loaded = b ? mod.prepareSync(device, b, variant) : null;
   if (!loaded) throw new Error(`${kernel} is not compiled for ${device.name} (${resolveChoice(device, choice)}); call 'await module.prepare("${device.name}")' first`);
-  const args = loaded.backend.flatArgs ? flatArgs(kernel, inputs) : sourceArgs(kernel, inputs);
-  for (const o of launchObservers) o({ kernel, dims, inputs, device, opts });
+  const args = loaded.flatArgs ? flatArgs(kernel, inputs) : sourceArgs(kernel, inputs);
+  if (variant === "forward") for (const o of launchObservers) o({ kernel, dims, inputs, device, opts });
   if (dims.some((d) => d === 0)) return;
-  loaded.handle.launch(kernel.name, dims, args, opts.stream);
+  loaded.handle.launch(variant === "adjoint" ? `${kernel.name}__adj` : kernel.name, dims, args, opts.stream);
 }
 
 function launchDevice(kernel: Kernel, inputs: any[], opts: LaunchOptions): Device {

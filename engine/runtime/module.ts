@@ -5,11 +5,14 @@
 
 import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
+import { walk } from "../ir/ops.js";
 import type { Func, IRModule } from "../ir/ops.js";
 import type { Type } from "../ir/types.js";
 import type { KernelAbi } from "../passes/scalarize.js";
 import { CompiledArtifact, LoadedModuleHandle } from "./backend.js";
 import { lowerModule } from "../passes/pipeline.js";
+import { flattenExits } from "../passes/flatten-exits.js";
+import { adjointKernel } from "../passes/autodiff.js";
 import { cacheGet, cacheKey, cachePut, compilerBuildId } from "./cache.js";
 import { Device, getDevice } from "./device.js";
 import { DType, makeDType } from "./dtype.js";
@@ -22,6 +25,9 @@ export interface KernelInfo {
   /** Lowered (flat) parameters and how source parameters map onto them. */
   flatParams: { name: string; type: Type }[];
   abi: KernelAbi;
+  /** Source parameter indices of arrays the kernel reads / writes (for the Tape's overwrite check). */
+  reads: number[];
+  writes: number[];
 }
 
 export class Kernel {
@@ -40,7 +46,7 @@ export interface LoadOptions {
   backend?: BackendChoice;
 }
 
-export interface Loaded { handle: LoadedModuleHandle; kernels: Func[] | null; backend: RuntimeBackend }
+export interface Loaded { handle: LoadedModuleHandle; kernels: Func[] | null; backend: RuntimeBackend; flatArgs: boolean }
 
 export class Module {
   readonly kernels: Record<string, Kernel> = {};
@@ -73,8 +79,7 @@ export class Module {
   async prepare(device: string | Device = getDevice(), choice: BackendChoice = "auto"): Promise<Loaded> {
     const dev = getDevice(device);
     const b = await loadBackend(dev, choice);
-    const id = `${dev.name}/${b.name}`;
-    const have = this.loaded.get(id);
+    const have = this.loaded.get(`${dev.name}/${b.name}/forward`);
     if (have) return have;
     const target = b.target(dev);
     const hit = b.cacheable ? cacheGet(this.key(b, target)) : null;
@@ -82,13 +87,17 @@ export class Module {
     return this.prepareSync(dev, b);
   }
 
-  /** The synchronous part of `prepare`: needs the backend (and, on a cache miss, the frontend) loaded. */
-  prepareSync(device: Device, b: RuntimeBackend): Loaded {
-    const id = `${device.name}/${b.name}`;
+  /**
+   * The synchronous part of `prepare`: needs the backend (and, on a cache miss, the frontend)
+   * loaded. The "adjoint" variant compiles every kernel's adjoint (autodiff) for the Tape.
+   */
+  prepareSync(device: Device, b: RuntimeBackend, variant: "forward" | "adjoint" = "forward"): Loaded {
+    const id = `${device.name}/${b.name}/${variant}`;
     const have = this.loaded.get(id);
     if (have) return have;
+    const adjoint = variant === "adjoint";
     const target = b.target(device);
-    const key = this.key(b, target);
+    const key = this.key(b, target + (adjoint ? "/adjoint" : ""));
     let artifact: CompiledArtifact;
     let infos: KernelInfo[];
     let lowered: Func[] | null = null;
@@ -96,25 +105,27 @@ export class Module {
     if (hit && hit.meta?.kernels) {
       artifact = { target, bytes: hit.bytes, meta: hit.meta.backend };
       infos = hit.meta.kernels;
-      this.defineKernels(infos, hit.meta.structs ?? []);
+      this.defineKernels(adjoint ? hit.meta.forward : infos, hit.meta.structs ?? []);
     } else {
       if (!this.ir && !frontendLoaded()) throw new Error(`module '${this.name}' is not compiled for ${device.name}; call 'await module.prepare("${device.name}")' first`);
       const ir = this.getIR();
-      lowered = lowerModule(ir, { until: b.stage });
-      infos = lowered.map((f) => kernelInfo(ir, f));
-      this.defineKernels(infos, [...ir.structs.values()]);
-      artifact = b.compile(lowered, { debug: this.debug, moduleName: this.name, device });
-      if (b.cacheable) cachePut(key, { bytes: artifact.bytes, meta: { kernels: infos, structs: [...ir.structs.values()], backend: artifact.meta } });
+      const fwd = lowerModule(ir, { until: adjoint ? "lowered" : b.stage });
+      const fwdInfos = fwd.map((f) => kernelInfo(ir, f));
+      this.defineKernels(fwdInfos, [...ir.structs.values()]);
+      lowered = adjoint ? fwd.map((f) => { flattenExits(f); return adjointKernel(f); }) : fwd;
+      infos = adjoint ? lowered.map((f, k) => ({ ...fwdInfos[k], name: f.name })) : fwdInfos;
+      artifact = b.compile(lowered, { debug: this.debug, moduleName: this.name + (adjoint ? "__adj" : ""), device });
+      if (b.cacheable) cachePut(key, { bytes: artifact.bytes, meta: { kernels: infos, forward: fwdInfos, structs: [...ir.structs.values()], backend: artifact.meta } });
     }
     const handle = b.load(artifact, lowered ?? infos.map(stubFunc), device);
-    const entry = { handle, kernels: lowered, backend: b };
+    const entry: Loaded = { handle, kernels: lowered, backend: b, flatArgs: adjoint || b.flatArgs };
     this.loaded.set(id, entry);
     return entry;
   }
 
   /** @internal the loaded handle if prepared, for the synchronous launch path. */
   loadedFor(device: Device, backendName: string): Loaded | undefined {
-    return this.loaded.get(`${device.name}/${backendName}`);
+    return this.loaded.get(`${device.name}/${backendName}/forward`);
   }
 
   dispose(): void {
@@ -126,7 +137,16 @@ export class Module {
 function kernelInfo(ir: IRModule, f: Func): KernelInfo {
   const src = ir.funcs.find((g) => g.name === f.name)!;
   const abi = f.abi ?? { source: src.params, flat: src.params.map((_, k) => ({ src: k, off: 0 })) };
-  return { name: f.name, ndim: f.ndim, params: src.params, flatParams: f.params, abi };
+  const reads = new Set<number>(), writes = new Set<number>();
+  const arrays = src.params.map((p, k) => (p.type.k === "array" ? k : -1)).filter((k) => k >= 0);
+  walk(f.body, (i) => {
+    if (!["aload", "araw", "astore", "aatomic"].includes(i.op) || i.attrs.grad) return;
+    const a = i.args[0];
+    // An array reached through a variable could be any array parameter: count them all.
+    const srcs = a.op === "param" ? [abi.flat[a.attrs.index]?.src ?? a.attrs.index] : arrays;
+    for (const k of srcs) (i.op === "aload" || i.op === "araw" ? reads : writes).add(k);
+  });
+  return { name: f.name, ndim: f.ndim, params: src.params, flatParams: f.params, abi, reads: [...reads], writes: [...writes] };
 }
 
 /** A body-less Func carrying what loaders need (name, flat params, abi) on a cache hit. */
