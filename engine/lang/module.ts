@@ -52,8 +52,8 @@ export function compileModule(source: string, file: string): IRModule {
     try { classify(m, st, structs, consts, funcs); } catch (e) { if (!(e instanceof Bail)) throw e; }
   }
   declareStructs(m, structs);
-  declareConsts(m, consts);
   const sigs = declareFuncs(m, funcs);
+  declareConsts(m, consts);
   for (const sig of sigs) if (!sig.bad) emitBody(m, sig);
   checkRecursion(m);
   diags.check();
