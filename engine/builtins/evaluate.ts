@@ -32,23 +32,61 @@ export function evalIR(types: Type[], values: Value[], body: (b: Builder, params
   return outs.map((o) => env.get(o)!);
 }
 
+/** Builds IR once; the returned function evaluates it on parameter values. */
+export function compileIR(types: Type[], body: (b: Builder, params: Inst[]) => Inst[]): (values: Value[]) => Value[] {
+  const fn = newFunc("eval", "func", types.map((t, i) => ({ name: `a${i}`, type: t })));
+  const b = new Builder(fn);
+  const outs = body(b, types.map((_, i) => b.param(i)));
+  return (values) => { const env = runStraight(fn.body, values); return outs.map((o) => env.get(o)!); };
+}
+
+/** Expansions by builtin and operand types (null: a primitive overload). */
+const expansions = new Map<string, { body: Inst[]; result: Inst } | null>();
+
+function expansionOf(name: string, argTypes: Type[], result: Type): { body: Inst[]; result: Inst } | null {
+  const key = `${name}(${argTypes.map(typeName).join(",")})`;
+  let x = expansions.get(key);
+  if (x === undefined) {
+    const bi = lookupBuiltin(name)!;
+    x = null;
+    if (bi.expand) {
+      const fn = newFunc(`x_${name}`, "func", argTypes.map((t, i) => ({ name: `a${i}`, type: t })));
+      const b = new Builder(fn);
+      const r = bi.expand(b, argTypes.map((_, i) => b.param(i)), result);
+      if (r) x = { body: fn.body, result: r };
+    }
+    expansions.set(key, x);
+  }
+  return x;
+}
+
 /** Primitive or composite application of a builtin call instruction's function to values. */
 export function applyBuiltin(name: string, args: Value[], argTypes: Type[], result: Type): Value {
   const bi = lookupBuiltin(name);
   if (!bi) throw new Error(`unknown builtin ${name}`);
-  if (bi.expand) {
-    const fn = newFunc(`x_${name}`, "func", argTypes.map((t, i) => ({ name: `a${i}`, type: t })));
-    const b = new Builder(fn);
-    const ps = argTypes.map((_, i) => b.param(i));
-    const r = bi.expand(b, ps, result);
-    if (r) return runStraight(fn.body, args).get(r)!;
-  }
+  const x = expansionOf(name, argTypes, result);
+  if (x) return runStraight(x.body, args).get(x.result)!;
   if (!bi.eval) throw new Error(`builtin ${name} has no evaluation for (${argTypes.map(typeName).join(", ")})`);
   const kinds = argTypes.map((t) => {
     if (t.k !== "scalar") throw new Error(`primitive ${name} applied to ${typeName(t)}`);
     return t.s;
   });
   return bi.eval(args, kinds, (result as { s: ScalarKind }).s);
+}
+
+/** Per call instruction: its expansion, or the primitive's eval with the operand kinds. */
+const callPlans = new WeakMap<Inst, { x: { body: Inst[]; result: Inst } | null; kinds: ScalarKind[] }>();
+
+function callInst(inst: Inst, args: Value[]): Value {
+  let plan = callPlans.get(inst);
+  if (!plan) {
+    const types = inst.args.map((a) => a.type);
+    const x = expansionOf(inst.attrs.fn, types, inst.type);
+    plan = { x, kinds: x ? [] : types.map((t) => (t as { s: ScalarKind }).s) };
+    callPlans.set(inst, plan);
+  }
+  if (plan.x) return runStraight(plan.x.body, args).get(plan.x.result)!;
+  return lookupBuiltin(inst.attrs.fn)!.eval!(args, plan.kinds, (inst.type as { s: ScalarKind }).s);
 }
 
 function runStraight(body: Inst[], params: Value[]): Map<Inst, Value> {
@@ -62,7 +100,7 @@ function runStraight(body: Inst[], params: Value[]): Map<Inst, Value> {
     switch (inst.op) {
       case "const": v = inst.attrs.value; break;
       case "param": v = params[inst.attrs.index]; break;
-      case "call": v = applyBuiltin(inst.attrs.fn, inst.args.map(val), inst.args.map((a) => a.type), inst.type); break;
+      case "call": v = callInst(inst, inst.args.map(val)); break;
       case "construct": v = inst.args.flatMap((a) => { const x = val(a); return Array.isArray(x) ? x : [x]; }); break;
       case "extract": v = (val(inst.args[0]) as Value[])[inst.attrs.index]; break;
       case "insert": { const a = [...(val(inst.args[0]) as Value[])]; a[inst.attrs.index] = val(inst.args[1]); v = a; break; }

@@ -6,7 +6,7 @@ import type { Builder } from "../ir/builder.js";
 import type { Inst } from "../ir/ops.js";
 import { ScalarKind, Type, componentCount, componentScalar, isFloat, typeEq } from "../ir/types.js";
 import { defineBuiltin } from "./registry.js";
-import { arity, build, comps, floatLike, names } from "./common.js";
+import { arity, build, comps, floatLike, names, wrap } from "./common.js";
 
 /**
  * Type rule for builtins over scalars/vectors whose operands are all of one type, except that any
@@ -39,7 +39,7 @@ export function perComponent(b: Builder, args: Inst[], result: Type, f: (xs: Ins
 }
 
 const notBool = (s: ScalarKind) => s !== "bool";
-const k = (b: Builder, v: number, like: Inst) => b.constLike(v, like.type);
+const k = (b: Builder, v: number, like: Inst) => b.constLike(wrap(componentScalar(like.type)!, v), like.type);
 
 defineBuiltin({
   name: "clamp",

@@ -9,14 +9,14 @@
 
 import type { Builder } from "../ir/builder.js";
 import type { Inst } from "../ir/ops.js";
-import type { ScalarKind } from "../ir/types.js";
+import { ScalarKind, componentScalar } from "../ir/types.js";
 import { defineBuiltin } from "./registry.js";
 import { componentwise, floatLike, wasmNs, wrap } from "./common.js";
 
 type Adj1 = (b: Builder, x: Inst, r: Inst, adj: Inst) => Inst;
 
-/** A constant of the type of `like`. */
-export const kc = (b: Builder, v: number, like: Inst) => b.constLike(v, like.type);
+/** A constant of the scalar kind of `like`, rounded to that kind (so every backend sees one value). */
+export const kc = (b: Builder, v: number, like: Inst) => b.constLike(wrap(componentScalar(like.type)!, v), like.type);
 
 /** Name of the f32 or f64 flavour of a C math function (`sin` -> `sinf` for f32). */
 export const cName = (base: string, s: ScalarKind) => (s === "f32" ? base + "f" : base);
