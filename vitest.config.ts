@@ -9,6 +9,7 @@ const cacheDir = process.env.WEFT_CACHE_DIR ?? mkdtempSync(join(tmpdir(), "weft-
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
