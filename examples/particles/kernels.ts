@@ -1,6 +1,6 @@
 // Particles under gravity bouncing on the ground plane y = 0: semi-implicit Euler with a
 // restitution coefficient and Coulomb-like friction at contact.
-import { tid, Array, vec3, f32, max, abs } from "weft/kernels";
+import { tid, Array, vec3, f32, abs, dot, atomicAdd, atomicMin } from "weft/kernels";
 
 @kernel
 export function integrate(x: Array<vec3>, v: Array<vec3>, gravity: vec3, dt: f32, restitution: f32, friction: f32): void {
