@@ -75,8 +75,10 @@ export function emitNumber(cx: FnCtx, lit: ts.NumericLiteral, s: ScalarKind, neg
   let big = BigInt(text);
   if (negate) big = -big;
   const r = RANGES[s];
-  if (r && (big < r[0] || big > r[1]))
-    return cx.fail(at, `integer literal ${negate ? "-" : ""}${text} does not fit in ${s}`);
+  if (r && (big < r[0] || big > r[1])) {
+    const hint = s === "i32" && big > 0n && big <= RANGES.u32![1] ? `; write u32(${text}) or annotate the type` : "";
+    return cx.fail(at, `integer literal ${negate ? "-" : ""}${text} does not fit in ${s}${hint}`);
+  }
   if (s === "i64" || s === "u64") return cx.b.const(big, s);
   return cx.b.const(Number(big), s);
 }
