@@ -21,7 +21,7 @@ describe("cuda codegen: code shape", () => {
     const code = body(source);
     expect(source.startsWith("// weft ")).toBe(true);
     expect(source).toContain("module 'saxpy' (kernels: saxpy)");
-    expect(entries).toEqual([{ name: "saxpy", entry: "saxpy" }]);
+    expect(entries).toEqual([{ name: "saxpy", entry: "saxpy", rank: 1 }]);
     expect(sites).toEqual([]);
     expect(code).toContain(`extern "C" __global__ void saxpy(const weft_dims dims, float a, weft_array x, weft_array y) {`);
     expect(code).toContain("for (int64_t flat = weft_flat_first(); flat < dims.total; flat += weft_flat_stride()) {");

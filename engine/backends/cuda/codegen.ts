@@ -66,8 +66,8 @@ export interface CudaModuleSource {
   source: string;
   /** File name given to NVRTC and used by #line for generated code. */
   fileName: string;
-  /** Kernel name -> C entry point name. */
-  entries: { name: string; entry: string }[];
+  /** Kernel name -> C entry point name, and the launch rank its code splits thread indices into. */
+  entries: { name: string; entry: string; rank: number }[];
   sites: CudaErrorSite[];
 }
 
@@ -168,12 +168,12 @@ export function generateCuda(kernels: Func[], opts: CudaCodegenOptions): CudaMod
     out.line(`#include "weft.cuh"`);
   }
   const sites: CudaErrorSite[] = [];
-  const entries: { name: string; entry: string }[] = [];
+  const entries: CudaModuleSource["entries"] = [];
   const taken = new Set<string>();
   for (const fn of kernels) {
     if (fn.kind !== "kernel") throw new CudaCodegenError(`'${fn.name}' is a @func; lowered modules hold only kernels`);
     const entry = safeIdent(fn.name, "k", taken);
-    entries.push({ name: fn.name, entry });
+    entries.push({ name: fn.name, entry, rank: launchRank(fn) });
     out.line("");
     new KernelGen(fn, entry, out, sites, opts.debug).emit();
   }

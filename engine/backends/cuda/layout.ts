@@ -69,8 +69,12 @@ export function launchRank(fn: Func): number {
   return k;
 }
 
-/** The parameter layout of a lowered kernel. */
-export function computeLayout(fn: Func): ParamLayout {
+/**
+ * The parameter layout of a lowered kernel. `rank` is the launch rank its code was generated with
+ * (recorded in the artifact); by default it is computed from the body, which a kernel restored
+ * from the cache (a stub without body) does not have.
+ */
+export function computeLayout(fn: Func, rank = launchRank(fn)): ParamLayout {
   let off = DIMS_SIZE;
   const slots: ParamSlot[] = fn.params.map((p) => {
     const s = slotOf(p.name, p.type);
@@ -81,7 +85,7 @@ export function computeLayout(fn: Func): ParamLayout {
   });
   const buffer = new Uint8Array(off);
   return {
-    kernel: fn.name, ndim: launchRank(fn), dimsOffset: 0, slots, size: off,
+    kernel: fn.name, ndim: rank, dimsOffset: 0, slots, size: off,
     buffer, view: new DataView(buffer.buffer),
   };
 }
