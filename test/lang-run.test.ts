@@ -211,3 +211,79 @@ const STACK: i32 = 32;
 });
 
 function m0(a: any[]) { return a[0]; }
+
+import { readFileSync } from "node:fs";
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/lang/kernels/${name}`, import.meta.url), "utf8");
+
+describe("fixture kernels in the interpreter", () => {
+  test("hash-grid neighbour counts equal brute force", () => {
+    const DIM = 16, R = 0.3, N = 40;
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const P = Array.from({ length: N }, () => [rnd() * 1.5 - 0.2, rnd() * 1.5, rnd() * 1.5].map(f));
+    const hash = (c: number[]) => {
+      const m = c.map((x) => ((x % DIM) + DIM) % DIM);
+      return (m[2] * DIM + m[1]) * DIM + m[0];
+    };
+    const inv = f(1 / R);
+    const cell = (p: number[]) => p.map((x) => Math.floor(f(x * inv)));
+    const buckets: number[][] = Array.from({ length: DIM ** 3 }, () => []);
+    P.forEach((p, i) => buckets[hash(cell(p))].push(i));
+    const starts: number[] = [], ends: number[] = [], sorted: number[] = [];
+    for (const b of buckets) { starts.push(sorted.length); sorted.push(...b); ends.push(sorted.length); }
+    const m = new Mem();
+    const pts = m.array(VEC3, [N], P.flat()), st = m.array(I32, [DIM ** 3], starts), en = m.array(I32, [DIM ** 3], ends);
+    const so = m.array(I32, [N], sorted), counts = m.array(I32, [N]), total = m.array(I32, [1]);
+    run(fixture("hashgrid.ts"), "countNeighbors", [N], [pts, st, en, so, f(R), counts, total], m);
+    const want = P.map((p, i) => P.filter((q, j) => {
+      if (j === i) return false;
+      const d = [0, 1, 2].map((k) => f(q[k] - p[k]));
+      return f(f(f(d[0] * d[0]) + f(d[1] * d[1])) + f(d[2] * d[2])) <= f(R * R);
+    }).length);
+    expect(want.some((c) => c > 0)).toBe(true);
+    expect(m.read(counts)).toEqual(want);
+    expect(m.read(total)[0]).toBe(want.reduce((a, b) => a + b, 0));
+  });
+
+  test("NanoVDB-style raw reads sample a toy tree", () => {
+    const leafBytes = 64 + 512 * 4;
+    const words = new Uint32Array((320 + 2 * leafBytes) / 4);
+    const fl = new Float32Array(words.buffer), iv = new Int32Array(words.buffer);
+    fl[0] = -1; // background
+    for (let s = 0; s < 64; s++) iv[16 + s] = -1;
+    const leafAt = [320, 320 + leafBytes];
+    iv[16 + 0] = leafAt[0];                 // root cell (0,0,0)
+    iv[16 + (1 * 4 + 2) * 4 + 3] = leafAt[1]; // root cell (3,2,1)
+    const setVoxel = (leaf: number, l: number, v: number) => {
+      words[(leaf >> 2) + (l >> 5)] |= 1 << (l & 31);
+      fl[(leaf + 64 >> 2) + l] = v;
+    };
+    const lin = (x: number, y: number, z: number) => ((z & 7) * 8 + (y & 7)) * 8 + (x & 7);
+    setVoxel(leafAt[0], lin(1, 2, 3), 5.5);
+    setVoxel(leafAt[0], lin(7, 7, 7), 2.25);
+    setVoxel(leafAt[1], lin(25, 17, 9), 9);
+    const pts = [[1.5, 2.2, 3.9], [7.1, 7.9, 7.5], [25.5, 17.5, 9.5], [0.5, 0.5, 0.5], [40, 1, 1], [-3, 1, 1], [12, 12, 12]];
+    const m = new Mem();
+    const buf = m.array(U32, [words.length], [...words]), pa = m.array(VEC3, [pts.length], pts.flat());
+    const out = m.array(F32, [pts.length]), active = m.array(U32, [pts.length]);
+    run(fixture("nanovdb.ts"), "sampleNearest", [pts.length], [buf, pa, out, active], m);
+    expect(m.read(out)).toEqual([5.5, 2.25, 9, -1, -1, -1, -1]);
+    expect(m.read(active)).toEqual([2, 2, 1, 2, 0, 0, 0]);
+  });
+
+  test("SPH density matches a plain-TypeScript reference", () => {
+    const N = 6;
+    const X = Array.from({ length: N }, (_, i) => [0.03 * i, 0.02 * (i % 2), 0.01 * i].map(f));
+    const m = new Mem();
+    const x = m.array(VEC3, [N], X.flat()), rho = m.array(F32, [N]);
+    run(fixture("sph.ts"), "density", [N], [x, rho, N], m);
+    const h = 0.1, mass = 0.02;
+    const poly6 = (r2: number) => (r2 >= h * h ? 0 : (315 / (64 * Math.PI * h ** 9)) * (h * h - r2) ** 3);
+    const got = m.read(rho);
+    X.forEach((p, i) => {
+      let s = 0;
+      for (const q of X) s += mass * poly6((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2);
+      expect(got[i] / s).toBeCloseTo(1, 4);
+    });
+  });
+});
