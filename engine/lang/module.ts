@@ -64,7 +64,8 @@ export function compileModule(source: string, file: string): IRModule {
 function classify(m: ModuleCtx, st: ts.Statement, structs: ts.ClassDeclaration[], consts: ts.VariableStatement[], funcs: ts.FunctionDeclaration[]): void {
   const d: Diagnostics = m.diags;
   if (ts.isImportDeclaration(st)) {
-    const spec = (st.moduleSpecifier as ts.StringLiteral).text;
+    if (!ts.isStringLiteral(st.moduleSpecifier)) d.fail(st.moduleSpecifier, `write the module as a string: import { ... } from "weft/kernels"`);
+    const spec = st.moduleSpecifier.text;
     if (!isKernelsImport(spec)) d.fail(st.moduleSpecifier, `only "weft/kernels" can be imported in a kernel module, not "${spec}"`);
     const clause = st.importClause;
     if (!clause) return;
