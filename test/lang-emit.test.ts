@@ -159,6 +159,17 @@ describe("literals and operators", () => {
     expect(calls(k, "ne")).toHaveLength(1);
     expect(ofOp(k, "select")).toHaveLength(1);
   });
+
+  test("integer literals cast to integer types wrap, as in AssemblyScript", () => {
+    const k = fn(kernel(`
+  const a1 = u32(-1);
+  const b1 = i32(0xffffffff);
+  const c1 = i64(1 << 40);
+  const d1 = u64(-2);
+  const e1 = f64(1 << 3);`), "k");
+    expect(ofOp(k, "const").map((i) => `${i.attrs.value}:${typeName(i.type)}`))
+      .toEqual(["4294967295:u32", "-1:i32", "1099511627776:i64", "18446744073709551614:u64", "8:f64"]);
+  });
 });
 
 describe("values", () => {

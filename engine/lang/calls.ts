@@ -12,6 +12,7 @@ import { LitKind, literalTarget, litKind } from "./literals.js";
 import { castTo, emitConstructor } from "./construct.js";
 import { builtinValueType, isScalarName } from "./types.js";
 import { SPECIALS } from "./specials.js";
+import { Bail } from "./diagnostics.js";
 
 export function emitCall(cx: FnCtx, e: ts.CallExpression, hint: Type | undefined): Inst {
   if (e.questionDotToken) return cx.fail(e, "optional chaining ('?.') is not supported in kernels");
@@ -134,7 +135,7 @@ function emitFuncCall(cx: FnCtx, e: ts.CallExpression, name: string): Inst {
   if (cands.length > 1) cands = cands.filter((s) => fits(s, true));
   const argDesc = () => args.map((a, i) => (lks[i] ? litDefault(lks[i]!) : objs[i] ? "{...}" : typeName(vals[i]!.type))).join(", ");
   if (cands.length !== 1) {
-    if (sigs.some((s) => s.bad)) return cx.fail(e, `call to '${name}', whose declaration has errors`);
+    if (sigs.some((s) => s.bad)) throw new Bail(); // its declaration was reported already
     if (cands.length > 1) return cx.fail(e, `ambiguous call of '${name}' with (${argDesc()}); cast the literal arguments`);
     if (sigs.length === 1) {
       const p = sigs[0].params;

@@ -7,7 +7,7 @@ import type { Inst } from "../ir/ops.js";
 import { ScalarKind, Type, componentCount, componentScalar, isInt, scalar, typeEq, typeName } from "../ir/types.js";
 import { FnCtx, unparen } from "./context.js";
 import { emitLiteralExpr, emitValue } from "./expr.js";
-import { literalTarget, litKind } from "./literals.js";
+import { intLiteralValue, literalTarget, litKind } from "./literals.js";
 import { arrayNdim } from "./types.js";
 import { mismatch } from "./assign.js";
 
@@ -34,6 +34,14 @@ export function castTo(cx: FnCtx, target: Type, e: ts.Expression, at: ts.Node): 
   if (target.k === "scalar") {
     const lk = litKind(cx, e);
     let v: Inst;
+    const iv = lk === "int" ? intLiteralValue(cx, e) : null;
+    if (iv !== null && target.s !== "bool") {
+      // Integer literals cast to an integer type wrap (u32(-1) is 0xffffffff), as in AssemblyScript.
+      const s = target.s;
+      const w = s === "i32" ? BigInt.asIntN(32, iv) : s === "u32" ? BigInt.asUintN(32, iv) : s === "i64" ? BigInt.asIntN(64, iv)
+        : s === "u64" ? BigInt.asUintN(64, iv) : iv;
+      return b.const(s === "i64" || s === "u64" ? w : Number(w), s);
+    }
     if (lk) {
       if (target.s === "bool") v = emitLiteralExpr(cx, e, lk === "int" ? "i32" : "f32");
       else v = emitLiteralExpr(cx, e, lk === "float" && isInt(target.s) ? "f64" : target.s);

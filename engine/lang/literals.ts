@@ -91,3 +91,40 @@ export function parseNumber(text: string): number | bigint {
 export const MATH_CONSTS: Record<string, number> = {
   PI: Math.PI, E: Math.E, LN2: Math.LN2, LN10: Math.LN10, SQRT2: Math.SQRT2, SQRT1_2: Math.SQRT1_2, LOG2E: Math.LOG2E, LOG10E: Math.LOG10E,
 };
+
+/**
+ * The exact value of an integer literal expression (unbounded), for casts such as u32(-1) or
+ * i32(0xffffffff), which wrap as in AssemblyScript. Null when it is not one.
+ */
+export function intLiteralValue(cx: FnCtx, e: ts.Expression): bigint | null {
+  e = unparen(e);
+  if (ts.isNumericLiteral(e)) return isFloatText(e.getText()) ? null : BigInt(e.getText().replace(/_/g, ""));
+  if (ts.isIdentifier(e)) {
+    const c = cx.m.consts.get(e.text);
+    return c?.adaptive === "int" && !cx.scope.lookup(e.text) ? intLiteralValue(cx, c.init) : null;
+  }
+  if (ts.isPrefixUnaryExpression(e)) {
+    const v = intLiteralValue(cx, e.operand);
+    if (v === null) return null;
+    return e.operator === ts.SyntaxKind.MinusToken ? -v : e.operator === ts.SyntaxKind.PlusToken ? v
+      : e.operator === ts.SyntaxKind.TildeToken ? ~v : null;
+  }
+  if (ts.isBinaryExpression(e)) {
+    const a = intLiteralValue(cx, e.left), b = intLiteralValue(cx, e.right);
+    if (a === null || b === null) return null;
+    const K = ts.SyntaxKind;
+    switch (e.operatorToken.kind) {
+      case K.PlusToken: return a + b;
+      case K.MinusToken: return a - b;
+      case K.AsteriskToken: return a * b;
+      case K.SlashToken: return b === 0n ? null : a / b;
+      case K.PercentToken: return b === 0n ? null : a % b;
+      case K.AmpersandToken: return a & b;
+      case K.BarToken: return a | b;
+      case K.CaretToken: return a ^ b;
+      case K.LessThanLessThanToken: return b < 0n || b > 64n ? null : a << b;
+      case K.GreaterThanGreaterThanToken: return b < 0n || b > 64n ? null : a >> b;
+    }
+  }
+  return null;
+}
