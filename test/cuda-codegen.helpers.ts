@@ -5,9 +5,10 @@
 // finds NVRTC, the same sources are also compiled by NVRTC, the compiler weft uses at run time.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import { loadNativeCuda } from "../engine/backends/cuda/native.js";
 import { nvrtcOptions } from "../engine/backends/cuda/backend.js";
 
@@ -38,7 +39,17 @@ export function requireNvcc(): string | null {
     "generated code to PTX and need the CUDA toolkit. Install it, or set WEFT_SKIP_CUDA_COMPILE=1 to skip.");
 }
 
-const workDir = () => mkdtempSync(join(tmpdir(), "weft-cuda-test-"));
+// Scratch files live under one folder per test process, removed at exit unless
+// WEFT_KEEP_CUDA_TEST=1 (then failure messages point at sources that still exist).
+let root: string | undefined;
+export function workDir(): string {
+  root ??= mkdtempSync(join(tmpdir(), "weft-cuda-test-"));
+  return mkdtempSync(join(root, "t-"));
+}
+afterAll(() => {
+  if (root && process.env.WEFT_KEEP_CUDA_TEST !== "1") rmSync(root, { recursive: true, force: true });
+  root = undefined;
+});
 
 export interface PtxResult { ok: boolean; log: string; ptx: string; file: string }
 

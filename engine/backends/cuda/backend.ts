@@ -186,7 +186,10 @@ function decodeDetail(dv: DataView, k: number, s: ScalarKind): unknown {
   }
 }
 
-/** The KernelTrap for an error record (layout: weft.cuh, weft_error_record), worded like the interpreter's. */
+/**
+ * The KernelTrap for an error record (layout: weft.cuh, weft_error_record), worded exactly like the
+ * reference interpreter's (and the wasm backend's), with the same codes and detail values.
+ */
 export function decodeErrorRecord(record: Uint8Array, sites: CudaErrorSite[]): KernelTrap {
   const dv = new DataView(record.buffer, record.byteOffset, record.byteLength);
   const code = dv.getInt32(0, true), siteIdx = dv.getInt32(4, true), count = dv.getInt32(8, true);
@@ -199,9 +202,9 @@ export function decodeErrorRecord(record: Uint8Array, sites: CudaErrorSite[]): K
   switch (site.what) {
     case "bounds": msg = `index ${d[0]} out of bounds for axis ${d[1]} with size ${d[2]}${arg}`; break;
     case "fixed-bounds": msg = `index ${d[0]} out of bounds for local array '${site.varName}' of size ${d[1]}`; detail = [d[0]]; break;
-    case "raw-bounds": msg = `raw read of ${d[1]} bytes at offset ${d[0]} is outside the ${d[2]}-byte buffer${arg}`; detail = [d[0]]; break;
+    case "raw-bounds": msg = `raw read of ${d[1]} bytes at offset ${d[0]} is outside the ${d[2]}-byte buffer`; detail = [d[0]]; break;
     case "div-zero": msg = "integer division by zero"; break;
-    case "no-grad": msg = `array has no gradient buffer${arg}`; break;
+    case "no-grad": msg = "array has no gradient buffer"; break;
     default: msg = `trap ${code}`;
   }
   return new KernelTrap(`${msg} in kernel '${site.kernel}'${at}`, site.kernel, code, detail);
