@@ -8,7 +8,7 @@ import { ArgValue } from "./backend.js";
 import { WeftArray } from "./array.js";
 import { Device, getDevice } from "./device.js";
 import { describe, encodeValue } from "./dtype.js";
-import { Kernel } from "./module.js";
+import { Kernel, KernelInfo } from "./module.js";
 import { BackendChoice, backendSync, resolveChoice } from "./backends.js";
 
 export interface LaunchOptions {
@@ -56,7 +56,7 @@ export function launchVariant(kernel: Kernel, dim: number | number[], inputs: an
   const mod = kernel.module;
   const loaded = b ? mod.prepareSync(device, b, variant) : null;
   if (!loaded) throw new Error(`${kernel} is not compiled for ${device.name} (${resolveChoice(device, choice)}); call 'await module.prepare("${device.name}")' first`);
-  const args = loaded.flatArgs ? flatArgs(kernel, inputs) : sourceArgs(kernel, inputs);
+  const args = loaded.flatArgs ? flatArgs(kernel, loaded.infos.get(kernel.name) ?? kernel.info, inputs) : sourceArgs(kernel, inputs);
   if (variant === "forward") for (const o of launchObservers) o({ kernel, dims, inputs, device, opts });
   if (dims.some((d) => d === 0)) return;
   loaded.handle.launch(variant === "adjoint" ? `${kernel.name}__adj` : kernel.name, dims, args, opts.stream);
@@ -98,8 +98,8 @@ function checkArg(kernel: Kernel, p: { name: string; type: Type }, v: any, k: nu
 }
 
 /** Arguments in lowered (flat) parameter order: composite values split into scalar leaves. */
-function flatArgs(kernel: Kernel, inputs: any[]): ArgValue[] {
-  const { abi, flatParams } = kernel.info;
+function flatArgs(kernel: Kernel, info: KernelInfo, inputs: any[]): ArgValue[] {
+  const { abi, flatParams } = info;
   const encoded = new Map<number, DataView>();
   return abi.flat.map((f, j) => {
     const p = kernel.info.params[f.src];

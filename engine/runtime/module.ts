@@ -46,7 +46,14 @@ export interface LoadOptions {
   backend?: BackendChoice;
 }
 
-export interface Loaded { handle: LoadedModuleHandle; kernels: Func[] | null; backend: RuntimeBackend; flatArgs: boolean }
+export interface Loaded {
+  handle: LoadedModuleHandle;
+  kernels: Func[] | null;
+  backend: RuntimeBackend;
+  flatArgs: boolean;
+  /** Kernel signatures as this artifact was lowered (the flat ABI differs between stages). */
+  infos: Map<string, KernelInfo>;
+}
 
 export class Module {
   readonly kernels: Record<string, Kernel> = {};
@@ -118,7 +125,8 @@ export class Module {
       if (b.cacheable) cachePut(key, { bytes: artifact.bytes, meta: { kernels: infos, forward: fwdInfos, structs: [...ir.structs.values()], backend: artifact.meta } });
     }
     const handle = b.load(artifact, lowered ?? infos.map(stubFunc), device);
-    const entry: Loaded = { handle, kernels: lowered, backend: b, flatArgs: adjoint || b.flatArgs };
+    const byName = new Map(infos.map((k) => [adjoint ? k.name.replace(/__adj$/, "") : k.name, k]));
+    const entry: Loaded = { handle, kernels: lowered, backend: b, flatArgs: adjoint || b.flatArgs, infos: byName };
     this.loaded.set(id, entry);
     return entry;
   }
