@@ -50,6 +50,8 @@ const cases: Case[] = [
   { name: "generator", src: "@func function* g(): i32 { return 1; }", msg: "generators are not supported", line: 1, at: "g" },
   { name: "async", src: "@func async function g(): i32 { return 1; }", msg: "async functions are not supported", line: 1, at: "g" },
   { name: "unknown", src: "@func function g(x: unknown): i32 { return 1; }", msg: "'unknown' is not supported", line: 1, at: "unknown" },
+  { name: "method call", src: K("  const v = vec3(1, 2, 3);\n  const l = v.length();"), msg: "method calls are not supported in kernels; call a function instead, e.g. length(v)", line: 3, at: "v.length()" },
+  { name: "console.log", src: K("  console.log(n);"), msg: "console.log is not available in kernels; use print", line: 2, at: "console" },
   { name: "this", src: K("  const t = this;"), msg: "'this' is not supported in kernels", line: 2, at: "this" },
   { name: "typeof", src: K("  const t = typeof n;"), msg: "'typeof' is not supported", line: 2, at: "typeof" },
   { name: "writing a component of a temporary", src: "@func function f(): vec3 { return vec3(); }\n" + K("  f().x = 1;"),

@@ -25,7 +25,10 @@ export function emitCall(cx: FnCtx, e: ts.CallExpression, hint: Type | undefined
       if (!isCallableBuiltin(fn)) return cx.fail(callee.name, `'${base.text}.${fn}' is not available in kernels`);
       return emitBuiltinCall(cx, e, fn, e.arguments, hint, typeArg(cx, e));
     }
-    return cx.fail(e, `method calls are not supported in kernels; call a function instead (e.g. ${callee.name.text}(${callee.expression.getText()}, ...))`);
+    if (ts.isIdentifier(base) && base.text === "console") return cx.fail(e, `console.${callee.name.text} is not available in kernels; use print("format", values...)`);
+    const recv = callee.expression.getText();
+    const rest = e.arguments.length ? ", ..." : "";
+    return cx.fail(e, `method calls are not supported in kernels; call a function instead, e.g. ${callee.name.text}(${recv}${rest})`);
   }
   if (!ts.isIdentifier(callee)) return cx.fail(e.expression, "only named functions can be called in kernels (no function values)");
   const name = callee.text;
