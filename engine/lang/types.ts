@@ -38,7 +38,7 @@ const UNSUPPORTED_SCALARS: Record<string, string> = {
   any: "'any' is not supported in kernels; give a concrete type",
   unknown: "'unknown' is not supported in kernels; give a concrete type",
   object: "'object' is not a kernel type",
-  i8: "i8 is not supported as a kernel value type; use i32", u8: "u8 is not supported as a kernel value type; use u32",
+  i8: "i8 is not supported as a kernel value type; use i32", u8: "u8 is not supported (the IR has no 8-bit type); pass byte buffers as Array<u32> and read them with load<T>(buf, byteOffset)",
   i16: "i16 is not supported as a kernel value type; use i32", u16: "u16 is not supported as a kernel value type; use u32",
   isize: "isize is not supported; use i32 or i64", usize: "usize is not supported; use u32 or u64",
 };
