@@ -48,7 +48,7 @@ export function buildModule(kernels: Func[], opts: WasmCompileOptions): { module
     m.addFunction(scalarName, params4, binaryen.none, c.localTypes, entry);
     let exported = scalarName;
     if (useSimd) {
-      const simd = buildSimdEntry(m, fn, params, lib, scalarName, c.frameBytes);
+      const simd = buildSimdEntry(m, fn, params, lib, scalarName, c.frameBytes, meta.sites);
       if (simd) { exported = simd; meta.simd = true; }
     }
     m.addFunctionExport(exported, meta.entry);

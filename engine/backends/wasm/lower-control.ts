@@ -58,6 +58,16 @@ export function zeroFrame(c: FnCtx, stack: number, bytes: number): number[] {
   return [m.memory.fill(stack, m.i32.const(0), m.i32.const(bytes))];
 }
 
+/** Resets scalar variables to zero at the start of every thread (the interpreter's semantics). */
+export function zeroVars(c: FnCtx): number[] {
+  const m = c.m, out: number[] = [];
+  for (const [v, l] of c.vars) {
+    if (typeof l !== "number" || v.type.k !== "scalar") continue;
+    out.push(m.local.set(l, c.constExpr(0, v.type.s)));
+  }
+  return out;
+}
+
 /**
  * The scalar entry `(start, end, args, stack)`: decomposes the flat id `start` into the kernel's
  * dimensions once (row-major, last fastest), then walks [start, end) carrying the indices.
@@ -67,7 +77,7 @@ export function scalarEntryBody(c: FnCtx, body: number[]): number {
   const g = (l: number) => m.local.get(l, i32);
   const t = c.tidLocals;
   const stmts: number[] = [];
-  const threadBlock = m.block(THREAD_LABEL, [...zeroFrame(c, g(P_STACK), c.frameBytes), ...body]);
+  const threadBlock = m.block(null, [...zeroFrame(c, g(P_STACK), c.frameBytes), ...zeroVars(c), m.block(THREAD_LABEL, body)]);
   if (nd === 1) {
     stmts.push(m.local.set(t[0], g(P_START)));
     stmts.push(m.loop("next", m.block(null, [

@@ -84,9 +84,9 @@ export function lowerInst(c: FnCtx, inst: Inst): number[] {
       const g = (l: number) => m.local.get(l, binaryen.i32);
       if (c.debug && a.ndim === 1) {
         const bytes = scalarBytes(s);
-        const total = m.i32.mul(g(a.shape[0]), g(a.strides[0]));
-        const bad = m.i32.gt_u(m.i32.add(c.use(inst.args[1]), m.i32.const(bytes)), total);
-        out.push(m.if(bad, c.fail({ kind: "raw-bounds", what: a.name, bytes }, [{ e: c.use(inst.args[1]), s: "i32" }, { e: total, s: "u32" }])));
+        const total = () => m.i32.mul(g(a.shape[0]), g(a.strides[0]));
+        const bad = m.i32.gt_u(m.i32.add(c.use(inst.args[1]), m.i32.const(bytes)), total());
+        out.push(m.if(bad, c.fail({ kind: "raw-bounds", what: a.name, bytes }, [{ e: c.use(inst.args[1]), s: "i32" }, { e: total(), s: "u32" }])));
       }
       out.push(...define(c, inst, loadScalar(m, s, 0, m.i32.add(g(a.data), c.use(inst.args[1])))));
       return out;

@@ -1,9 +1,61 @@
-// SIMD entry: runs groups of 4 consecutive threads in v128 lanes (placeholder until the lowering lands).
-import type binaryen from "binaryen";
-import type { Func } from "../../../ir/ops.js";
-import type { ParamSlot } from "../abi.js";
-import type { MathLib } from "../mathlib.js";
+// The SIMD entry `(start, end, args, stack)`: runs threads [start, end) in groups of 4 consecutive
+// thread ids, one per v128 lane (ISPC style), and hands the remainder (and launches whose arrays
+// are not laid out as the contiguous accesses assume) to the scalar entry. Returns null when the
+// kernel is not suitable (see analyze.ts) or when most of its varying work would run lane by lane.
 
-export function buildSimdEntry(_m: binaryen.Module, _fn: Func, _slots: ParamSlot[], _lib: MathLib, _scalar: string, _frameBytes: number): string | null {
-  return null;
+import binaryen from "binaryen";
+import type { Func } from "../../../ir/ops.js";
+import type { ParamSlot, TrapSite } from "../abi.js";
+import { P_ARGS, P_END, P_STACK, P_START } from "../fn-ctx.js";
+import type { MathLib } from "../mathlib.js";
+import { analyzeSimd, findLeaks } from "./analyze.js";
+import { GROUP_LABEL, lowerRegionSimd } from "./control.js";
+import { allOnes, SimdCtx, V128, zeros } from "./ctx.js";
+import { zeroVars } from "../lower-control.js";
+
+export function buildSimdEntry(m: binaryen.Module, fn: Func, slots: ParamSlot[], lib: MathLib, scalarName: string, frameBytes: number, sites: TrapSite[]): string | null {
+  const info = analyzeSimd(fn);
+  if (info.reason) return null;
+  findLeaks(fn.body, info);
+  const nSites = sites.length;
+  const c = new SimdCtx(m, fn, slots, lib, info, sites, []);
+  const i32 = binaryen.i32, g = (l: number) => m.local.get(l, i32);
+  c.tidVec = c.addLocal(V128);
+  if (info.anyVarying) c.alive = c.addLocal(V128);
+  const body = lowerRegionSimd(c, fn.body, info.anyVarying ? c.alive : null, []);
+  if (c.vecOps === 0 || c.laneOps > c.vecOps) { sites.length = nSites; return null; }
+
+  const G = c.tidLocals[0];
+  const scalarCall = (from: number) => m.call(scalarName, [from, g(P_END), g(P_ARGS), g(P_STACK)], binaryen.none);
+  // Contiguous accesses assume 4-byte strides on their axis; otherwise the scalar entry runs.
+  const checks: number[] = [];
+  for (const [p, list] of c.contiguous) {
+    const a = c.param(p);
+    if (typeof a === "number") continue;
+    for (const { axis, bytes } of list) checks.push(m.i32.ne(g(a.strides[axis]), m.i32.const(bytes)));
+  }
+  const notContiguous = checks.length ? checks.reduce((x, y) => m.i32.or(x, y)) : null;
+  const perGroup: number[] = [
+    m.local.set(c.tidVec, m.i32x4.add(m.i32x4.splat(g(G)), m.v128.const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]))),
+    ...(frameBytes ? [m.memory.fill(g(P_STACK), m.i32.const(0), m.i32.const(4 * frameBytes))] : []),
+    ...(c.alive >= 0 ? [m.local.set(c.alive, allOnes(m))] : []),
+    ...zeroVars(c),
+    ...[...c.vvars.values()].map((l) => m.local.set(l, zeros(m))),
+  ];
+  const entry = m.block(null, [
+    ...c.prologue,
+    ...(notContiguous !== null ? [m.if(notContiguous, m.block(null, [scalarCall(g(P_START)), m.return()]))] : []),
+    m.local.set(G, g(P_START)),
+    m.block("done", [m.loop("groups", m.block(null, [
+      m.br("done", m.i32.gt_s(g(G), m.i32.sub(g(P_END), m.i32.const(4)))),
+      ...perGroup,
+      m.block(GROUP_LABEL, body),
+      m.local.set(G, m.i32.add(g(G), m.i32.const(4))),
+      m.br("groups"),
+    ]))]),
+    m.if(m.i32.lt_s(g(G), g(P_END)), scalarCall(g(G))),
+  ]);
+  const name = `${scalarName.replace(/_scalar$/, "")}_simd`;
+  m.addFunction(name, binaryen.createType([i32, i32, i32, i32]), binaryen.none, c.localTypes, entry);
+  return name;
 }
