@@ -208,6 +208,51 @@ const STACK: i32 = 32;
     expect(mem.read(outv)).toEqual(want);
     expect(printed.map((s) => s.trim())).toEqual(["cell 0 1.000000", "cell 1 3.000000", "cell 2 5.000000"]);
   });
+
+  test("value semantics, dynamic components, selects of vectors, fixed arrays of structs, u32/i64 arithmetic", () => {
+    const src = `
+@struct class S { a: f32; v: vec3; }
+@kernel export function k(out: Array<f32>, outu: Array<u32>, outl: Array<i64>): void {
+  const i = tid();
+  let q: S = { a: 1, v: vec3(1, 2, 3) };
+  let r = q;
+  r.v.y = 10;
+  r.a += 1;
+  let v = vec3(0);
+  v[i % 3] = 5;
+  let m = mat33();
+  m[i % 3][(i + 1) % 3] = 7;
+  const w = i > 1 ? vec3(1, 2, 3) : v.zyx;
+  const arr = new StaticArray<S>(3);
+  arr[i % 3].v.z = 4;
+  arr[(i + 1) % 3] = r;
+  const row = m[i % 3];
+  out[i] = q.v.y + r.v.y * 100 + r.a * 1000 + v[i % 3] * 10000 + row[(i + 1) % 3] * 100000
+    + w.x * 1000000 + arr[i % 3].v.z * 10000000 + arr[(i + 1) % 3].a;
+  let h: u32 = u32(i) * 0x9e3779b9;
+  h ^= h >>> 16;
+  h *= 0x85ebca6b;
+  outu[i] = h;
+  let big: i64 = i64(i) << 40;
+  big -= 3;
+  outl[i] = big / 7;
+}`;
+    const m = new Mem();
+    const out = m.array(F32, [4]), outu = m.array(U32, [4]), outl = m.array({ k: "scalar", s: "i64" }, [4]);
+    run(src, "k", [4], [out, outu, outl], m);
+    const got = m.read(out), gu = m.read(outu), gl = m.read(outl);
+    for (let i = 0; i < 4; i++) {
+      const v = [0, 0, 0]; v[i % 3] = 5;
+      const w = i > 1 ? [1, 2, 3] : [v[2], v[1], v[0]];
+      const terms = [2, 10 * 100, 2 * 1000, 5 * 10000, 7 * 100000, w[0] * 1000000, 4 * 10000000, 2];
+      expect(got[i]).toBe(terms.reduce((a, b) => f(a + b)));
+      let h = Math.imul(i, 0x9e3779b9) >>> 0;
+      h = (h ^ (h >>> 16)) >>> 0;
+      h = Math.imul(h, 0x85ebca6b) >>> 0;
+      expect(gu[i]).toBe(h);
+      expect(gl[i]).toBe(((BigInt(i) << 40n) - 3n) / 7n);
+    }
+  });
 });
 
 function m0(a: any[]) { return a[0]; }
