@@ -115,6 +115,7 @@ function declareConst(m: ModuleCtx, decl: ts.VariableDeclaration): void {
   const name = decl.name.text;
   if (m.consts.has(name)) d.fail(decl.name, `constant '${name}' is already declared`);
   if (builtinValueType(name) || SPECIALS[name]) d.fail(decl.name, `'${name}' is a built-in name; choose another`);
+  if (m.funcs.has(name) || m.structs.has(name)) d.fail(decl.name, `'${name}' is already declared as a ${m.funcs.has(name) ? "function" : "struct"}`);
   if (!decl.initializer) d.fail(decl.name, `constant '${name}' needs an initializer`);
   const ann = decl.type ? m.types.resolve(decl.type) : undefined;
   const cx = new FnCtx(m, newFunc("$const", "func", []), null);
