@@ -183,6 +183,7 @@ const STACK: i32 = 32;
     cells[i].mass = v;
     cells[i].pos.y = f32(i);
     cells[i].id = i + 100;
+    cells[i].pos = vec3(cells[i].pos.x, f32(i), 0);
     let r = m[i];
     r[1] = m[i][2] + 1.0;
     outv[i] = m * r;
