@@ -1,6 +1,7 @@
 // Replaces early exits (break, continue, return, and breaks out of inlined-function blocks) with
 // flag variables and guards, so that every region runs from its first instruction to its last and
-// each loop has exactly one exit: a final `if (exit) break` in its body. Autodiff needs this shape:
+// each loop has exactly one exit: a final `if (exit) break` in its body (its step moves into the
+// body, guarded). Autodiff needs this shape:
 // the reverse of a region is then simply its instructions in reverse order.
 //
 //   loop L { A; if (c) break L; B }        cont_L = false; A; if (c) brk_L = true;
@@ -70,11 +71,13 @@ export function flattenExits(fn: Func): void {
     b.into(body, () => {
       b.set(frame.cont!, b.bool(false));
       rewrite(i.regions![0]);
+      // The step runs after the body (also after a continue) unless the loop is being left; it
+      // moves into the body so that a break inside it (do..while tests) is a flag like any other.
+      if (i.regions![1].length) b.if(b.call("not", anyOf(leave)), () => rewrite(i.regions![1]));
       // Leave when this loop broke or when an exit to an enclosing construct was taken.
       b.if(anyOf(leave), () => { b.break(label); });
     });
     frames.pop();
-    b.into(step, () => rewrite(i.regions![1]));
     const loop: Inst = { op: "loop", args: [], type: i.type, attrs: { label }, regions: [body, step], id: b.fresh() };
     if (i.loc) loop.loc = i.loc;
     b.block.push(loop);

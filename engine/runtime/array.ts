@@ -261,8 +261,14 @@ function inferShape(t: Type, data: any): number[] {
     return [(data as any).length / per];
   }
   const shape: number[] = [];
+  const per = t.k === "scalar" || t.k === "struct" ? 1 : elementSize(t) / scalarBytes(componentScalar(t)!);
+  const isNum = (y: any) => typeof y === "number" || typeof y === "bigint" || typeof y === "boolean";
+  // A flat list of numbers for a vector dtype: consecutive groups of components are elements.
+  if (per > 1 && Array.isArray(data) && data.every(isNum)) return [data.length / per];
+  // A vector/matrix element is a list of numbers, or (matrices) a list of rows.
+  const isElem = (v: any) => t.k === "scalar" ? !Array.isArray(v) : t.k === "struct" ? !Array.isArray(v)
+    : Array.isArray(v) && (v.every(isNum) ? v.length === per : v.every((r: any) => Array.isArray(r) && r.every(isNum)) && v.flat().length === per);
   let x = data;
-  const isElem = (v: any) => t.k === "scalar" ? typeof v !== "object" : t.k === "struct" ? !Array.isArray(v) : Array.isArray(v) && v.every((y: any) => typeof y === "number");
   while (Array.isArray(x) && !isElem(x)) { shape.push(x.length); x = x[0]; }
   return shape.length ? shape : [0];
 }
@@ -276,34 +282,36 @@ function allocate(shape: number[], dtype: DType, device: Device, requiresGrad: b
   return a;
 }
 
-function resolveOpts(opts: ArrayOptions | DType | undefined): ArrayOptions {
-  if (typeof opts === "function") return { dtype: opts };
+function resolveOpts(opts: ArrayOptions | DType | string | undefined): ArrayOptions {
+  if (typeof opts === "function" || typeof opts === "string") return { dtype: opts };
+  if (opts && typeof opts === "object" && "k" in opts) return { dtype: opts as Type };
+  if (opts !== undefined && (opts === null || typeof opts !== "object")) throw new TypeError(`expected array options or a dtype, got ${describe(opts)}`);
   return opts ?? {};
 }
 
-export function empty(shape: number | number[], opts?: ArrayOptions | DType): WeftArray {
+export function empty(shape: number | number[], opts?: ArrayOptions | DType | string): WeftArray {
   const o = resolveOpts(opts);
   return allocate(normShape(shape), toDType(o.dtype ?? "f32"), getDevice(o.device), !!o.requiresGrad);
 }
 
-export function zeros(shape: number | number[], opts?: ArrayOptions | DType): WeftArray {
+export function zeros(shape: number | number[], opts?: ArrayOptions | DType | string): WeftArray {
   const a = empty(shape, opts);
   a.device.memory.fill(a.ptr, new Uint8Array([0]), a.size * a.itemSize);
   return a;
 }
 
-export function full(shape: number | number[], value: any, opts?: ArrayOptions | DType): WeftArray {
+export function full(shape: number | number[], value: any, opts?: ArrayOptions | DType | string): WeftArray {
   return empty(shape, opts).fill(value);
 }
 
-export function ones(shape: number | number[], opts?: ArrayOptions | DType): WeftArray {
+export function ones(shape: number | number[], opts?: ArrayOptions | DType | string): WeftArray {
   const a = empty(shape, opts);
   const t = a.type;
   return a.fill(t.k === "scalar" ? (t.s === "i64" || t.s === "u64" ? 1n : t.s === "bool" ? true : 1) : t.k === "struct" ? (() => { throw new TypeError("ones() of a struct dtype; use full()"); })() : new Array(a.itemSize / scalarBytes(componentScalar(t)!)).fill(1));
 }
 
 /** From a TypedArray, number[], or nested arrays; dtype inferred from a TypedArray when not given. */
-export function array(data: ArrayLike<any> | WeftArray, opts?: ArrayOptions | DType): WeftArray {
+export function array(data: ArrayLike<any> | WeftArray, opts?: ArrayOptions | DType | string): WeftArray {
   const o = resolveOpts(opts);
   if (data instanceof WeftArray) return data.to(o.device);
   if (data == null || typeof data !== "object") throw new TypeError(`wf.array: expected a TypedArray or an array, got ${describe(data)}`);

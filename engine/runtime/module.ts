@@ -61,6 +61,8 @@ export class Module {
   private ir: IRModule | null = null;
   private loaded = new Map<string, Loaded>();
   readonly debug: boolean;
+  /** One entry per compile-or-load of this module: whether the disk cache hit, and how long it took. */
+  readonly loads: { device: string; backend: string; variant: string; cache: "hit" | "miss" | "off"; ms: number }[] = [];
 
   constructor(readonly name: string, readonly file: string, readonly source: string, opts: LoadOptions) {
     this.debug = opts.debug ?? (process.env.WEFT_DEBUG === "1");
@@ -109,7 +111,9 @@ export class Module {
     let infos: KernelInfo[];
     let lowered: Func[] | null = null;
     const hit = b.cacheable ? cacheGet(key) : null;
+    const t0 = performance.now();
     if (hit && hit.meta?.kernels) {
+      this.loads.push({ device: device.name, backend: b.name, variant, cache: "hit", ms: 0 });
       artifact = { target, bytes: hit.bytes, meta: hit.meta.backend };
       infos = hit.meta.kernels;
       this.defineKernels(adjoint ? hit.meta.forward : infos, hit.meta.structs ?? []);
@@ -122,9 +126,11 @@ export class Module {
       lowered = adjoint ? fwd.map((f) => { flattenExits(f); return adjointKernel(f); }) : fwd;
       infos = adjoint ? lowered.map((f, k) => ({ ...fwdInfos[k], name: f.name })) : fwdInfos;
       artifact = b.compile(lowered, { debug: this.debug, moduleName: this.name + (adjoint ? "__adj" : ""), device });
+      this.loads.push({ device: device.name, backend: b.name, variant, cache: b.cacheable ? "miss" : "off", ms: 0 });
       if (b.cacheable) cachePut(key, { bytes: artifact.bytes, meta: { kernels: infos, forward: fwdInfos, structs: [...ir.structs.values()], backend: artifact.meta } });
     }
     const handle = b.load(artifact, lowered ?? infos.map(stubFunc), device);
+    this.loads[this.loads.length - 1].ms = performance.now() - t0;
     const byName = new Map(infos.map((k) => [adjoint ? k.name.replace(/__adj$/, "") : k.name, k]));
     const entry: Loaded = { handle, kernels: lowered, backend: b, flatArgs: adjoint || b.flatArgs, infos: byName };
     this.loaded.set(id, entry);
