@@ -142,14 +142,14 @@ export function convertExpr(x: string, from: ScalarKind, to: ScalarKind): string
 
 // --- builtin calls --------------------------------------------------------------------------------
 
-const EXACT: Record<string, string> = { add: "add", sub: "sub", mul: "mul", div: "div" };
+const EXACT: Record<string, string> = { add: "add", sub: "sub", mul: "mul", div: "div", sqrt: "sqrt" };
 /** Operators whose signed-integer C form has undefined behaviour on overflow. */
 const WRAPPING = new Set(["add", "sub", "mul", "neg", "shl"]);
 
 /**
  * A call of a primitive builtin through its registry `cuda` lowering. Two adjustments:
- * - `exact` f32/f64 add/sub/mul/div use the round-to-nearest intrinsics (__fadd_rn, __dmul_rn, ...),
- *   which the compiler never contracts into an FMA;
+ * - `exact` f32/f64 add/sub/mul/div/sqrt use the round-to-nearest intrinsics (__fadd_rn, __dmul_rn,
+ *   __fsqrt_rn, ...), which the compiler never contracts into an FMA nor approximates;
  * - signed add/sub/mul/neg/shl are computed on the unsigned type and cast back, because signed
  *   overflow is undefined behaviour in C++ (the optimizer may assume it never happens) while wasm
  *   and the interpreter wrap.
@@ -159,7 +159,7 @@ export function callExpr(inst: Inst, args: string[]): string {
   const argKinds = inst.args.map((a) => scalarOf(a.type, `operand of ${fn}`));
   const result = scalarOf(inst.type, `result of ${fn}`);
   if (inst.attrs.exact && EXACT[fn] && isFloat(result)) {
-    return `__${result === "f32" ? "f" : "d"}${EXACT[fn]}_rn(${args[0]}, ${args[1]})`;
+    return `__${result === "f32" ? "f" : "d"}${EXACT[fn]}_rn(${args.join(", ")})`;
   }
   const b = lookupBuiltin(fn);
   if (!b) throw new CudaCodegenError(`unknown builtin '${fn}'`);

@@ -29,7 +29,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Func, Inst, Loc, Var, walk } from "../../ir/ops.js";
+import { Func, Inst, Loc, OPS, Var, walk } from "../../ir/ops.js";
 import { ScalarKind, isInt, scalarBytes, typeName } from "../../ir/types.js";
 import {
   CudaCodegenError, cString, cType, callExpr, convertExpr, literal, printExpr, safeIdent, sanitize,
@@ -180,6 +180,38 @@ export function generateCuda(kernels: Func[], opts: CudaCodegenOptions): CudaMod
   return { source: out.lines.join("\n") + "\n", fileName, entries, sites };
 }
 
+// --- liveness -------------------------------------------------------------------------------------
+
+/**
+ * Which values and variables the generated code needs. Upstream passes may leave dead values (the
+ * adjoint pass does), and NVRTC warns about unused locals; the generator skips pure values nobody
+ * uses and variables nobody reads (with their writes). Debug builds keep dead loads, raw reads and
+ * integer divisions, since their checks can fail, as they do in the interpreter.
+ */
+function liveness(fn: Func, debug: boolean): { live: Set<Inst>; liveVars: Set<Var> } {
+  const live = new Set<Inst>(), liveVars = new Set<Var>();
+  const all: Inst[] = [];
+  walk(fn.body, (i) => { all.push(i); });
+  const checked = (i: Inst) => debug && (i.op === "aload" || i.op === "araw" || i.op === "fget" ||
+    (i.op === "call" && (i.attrs.fn === "div" || i.attrs.fn === "mod") && i.type.k === "scalar" && isInt(i.type.s)));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const i of all) {
+      if (live.has(i)) continue;
+      const isWrite = i.op === "set" || i.op === "fset";
+      const root = isWrite ? liveVars.has(i.attrs.var) : OPS[i.op].effect || checked(i);
+      if (!root) continue;
+      live.add(i);
+      changed = true;
+    }
+    for (const i of live) {
+      for (const a of i.args) if (!live.has(a)) { live.add(a); changed = true; }
+      if ((i.op === "get" || i.op === "fget") && !liveVars.has(i.attrs.var)) { liveVars.add(i.attrs.var); changed = true; }
+    }
+  }
+  return { live, liveVars };
+}
+
 // --- one kernel -----------------------------------------------------------------------------------
 
 interface LabelInfo { kind: "loop" | "block"; contUsed: boolean; brkGoto: boolean }
@@ -192,6 +224,8 @@ class KernelGen {
   /** Innermost enclosing IR loop label while emitting (blocks do not count: C `break` ignores braces). */
   private readonly loopStack: number[] = [];
   private returnUsed = false;
+  private live!: Set<Inst>;
+  private liveVars!: Set<Var>;
 
   constructor(private readonly fn: Func, private readonly entry: string, private readonly out: Out,
               private readonly sites: CudaErrorSite[], private readonly debug: boolean) {}
@@ -205,6 +239,13 @@ class KernelGen {
       return `${cType(p.type)} ${n}`;
     });
     for (const v of fn.vars) this.varNames.set(v, `l${v.id}_${sanitize(v.name, 24)}`);
+    walk(fn.body, (i) => {
+      if (!OPS[i.op] || ["construct", "extract", "extractd", "insert", "callf"].includes(i.op)) {
+        throw new CudaCodegenError(`op '${i.op}' is not part of lowered IR (kernel ${fn.name})`);
+      }
+      if (i.type.k !== "void" && i.type.k !== "scalar" && i.type.k !== "array") cType(i.type);
+    });
+    ({ live: this.live, liveVars: this.liveVars } = liveness(fn, this.debug));
     this.scanLabels(fn.body, []);
 
     out.line(`// kernel ${fn.name}${fn.loc ? ` (${fn.loc.file}:${fn.loc.line})` : ""}`);
@@ -218,7 +259,7 @@ class KernelGen {
     this.emitTids();
     out.line(`{`);
     out.indent++;
-    for (const v of fn.vars) this.declareVar(v);
+    for (const v of fn.vars) if (this.liveVars.has(v)) this.declareVar(v);
     this.block(fn.body);
     out.generated();
     out.indent--;
@@ -237,7 +278,7 @@ class KernelGen {
   private emitTids(): void {
     const n = launchRank(this.fn);
     const used = new Set<number>();
-    walk(this.fn.body, (i) => { if (i.op === "tid") used.add(i.attrs.dim | 0); });
+    walk(this.fn.body, (i) => { if (i.op === "tid" && this.live.has(i)) used.add(i.attrs.dim | 0); });
     if (used.size === 0) return;
     const lowest = Math.min(...used);
     this.out.line(`int64_t rest = flat;`);
@@ -316,6 +357,7 @@ class KernelGen {
 
   private stmt(inst: Inst): void {
     const { out } = this;
+    if (!this.live.has(inst) && inst.op !== "param" && inst.op !== "const") return;
     switch (inst.op) {
       // Inlined values: no statement.
       case "const": this.vals.set(inst, literal(inst.attrs.value, scalarOf(inst.type, "const"))); return;
