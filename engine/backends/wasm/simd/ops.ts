@@ -48,7 +48,9 @@ const maskOps = new Set<number>([...MASKS].map((n) => b[n]).filter((x) => typeof
 
 const MASK_SAFE = new Set<number>(["AndInt32", "OrInt32", "XorInt32", "EqInt32", "NeInt32"].map((n) => b[n]));
 
-class NotVectorizable extends Error {}
+/** Thrown (one shared instance, no stack capture) when an expression has no 4-lane form. */
+class NotVectorizable {}
+const NOT_VEC = new NotVectorizable();
 
 /** Lowers a varying builtin call; returns statements. */
 export function lowerVaryingCall(c: SimdCtx, inst: Inst): number[] {
@@ -59,7 +61,7 @@ export function lowerVaryingCall(c: SimdCtx, inst: Inst): number[] {
   const t: Translation = { c, probe: probeLocals, args: inst.args, lets: new Map(), pre: [] };
   const probe: WasmLowerCtx = {
     m: c.m, bn: binaryen,
-    callLib: () => { throw new NotVectorizable(); },
+    callLib: () => { throw NOT_VEC; },
     // A value the lowering binds once: translated (once) where it is first read.
     tee: (expr, ks) => {
       const l = c.addLocal(wt(ks));
@@ -75,7 +77,7 @@ export function lowerVaryingCall(c: SimdCtx, inst: Inst): number[] {
     const out = rk === "bool" ? (v.mask ? v.e : c.m.i32x4.ne(v.e, zero(c))) : v.mask ? c.m.i32x4.neg(v.e) : v.e;
     return [...t.pre, ...c.vdefine(inst, out)];
   } catch (err) {
-    if (!(err instanceof NotVectorizable)) throw err;
+    if (err !== NOT_VEC) throw err;
   }
   // Lane by lane through the scalar lowering.
   c.laneOps++;
@@ -105,7 +107,7 @@ function translate(t: Translation, e: number): { e: number; mask: boolean } {
       const k = t.probe.indexOf(info.index);
       if (k >= 0) return { e: c.vuse(t.args[k]), mask: t.args[k].type.k === "scalar" && t.args[k].type.s === "bool" };
       const bound = t.lets.get(info.index);
-      if (!bound) throw new NotVectorizable();
+      if (!bound) throw NOT_VEC;
       if (!bound.v) {
         const r = translate(t, bound.expr);
         const l = c.addLocal(V128);
@@ -119,20 +121,20 @@ function translate(t: Translation, e: number): { e: number; mask: boolean } {
       const kids: number[] = info.children;
       for (const k of kids.slice(0, -1)) {
         const d = binaryen.getExpressionInfo(k) as any;
-        if (d.id !== binaryen.DropId || (binaryen.getExpressionInfo(d.value) as any).id !== binaryen.LocalGetId) throw new NotVectorizable();
+        if (d.id !== binaryen.DropId || (binaryen.getExpressionInfo(d.value) as any).id !== binaryen.LocalGetId) throw NOT_VEC;
       }
-      if (!kids.length) throw new NotVectorizable();
+      if (!kids.length) throw NOT_VEC;
       return translate(t, kids[kids.length - 1]);
     }
     case binaryen.ConstId:
       if (info.type === binaryen.i32) return { e: m.i32x4.splat(m.i32.const(info.value)), mask: false };
       if (info.type === binaryen.f32) return { e: m.f32x4.splat(m.f32.const(info.value)), mask: false };
-      throw new NotVectorizable();
+      throw NOT_VEC;
     case binaryen.UnaryId: {
       const f = unOps.get(info.op);
-      if (!f) throw new NotVectorizable();
+      if (!f) throw NOT_VEC;
       const x = translate(t, info.value);
-      if (x.mask && info.op !== b.EqZInt32) throw new NotVectorizable();
+      if (x.mask && info.op !== b.EqZInt32) throw NOT_VEC;
       return { e: f(m, x.e), mask: maskOps.has(info.op) };
     }
     case binaryen.BinaryId: {
@@ -141,15 +143,15 @@ function translate(t: Translation, e: number): { e: number; mask: boolean } {
         // Shifts by a uniform amount only (i32x4 shifts take one scalar count).
         const amount = scalarOf(t, info.right);
         const x = translate(t, info.left);
-        if (x.mask) throw new NotVectorizable();
+        if (x.mask) throw NOT_VEC;
         return { e: m.i32x4[sh](x.e, amount), mask: false };
       }
       const f = binOps.get(info.op);
-      if (!f) throw new NotVectorizable();
+      if (!f) throw NOT_VEC;
       const x = translate(t, info.left), y = translate(t, info.right);
       // Masks (-1/0) may only meet masks, in operations where they behave like 0/1 bools.
       if (x.mask || y.mask) {
-        if (!(x.mask && y.mask) || !MASK_SAFE.has(info.op)) throw new NotVectorizable();
+        if (!(x.mask && y.mask) || !MASK_SAFE.has(info.op)) throw NOT_VEC;
         const logical = info.op === b.AndInt32 || info.op === b.OrInt32 || info.op === b.XorInt32;
         return { e: f(m, x.e, y.e), mask: logical || maskOps.has(info.op) };
       }
@@ -159,11 +161,11 @@ function translate(t: Translation, e: number): { e: number; mask: boolean } {
       const cond = translate(t, info.condition);
       const condMask = cond.mask ? cond.e : m.i32x4.ne(cond.e, zero(c));
       const a = translate(t, info.ifTrue), bb = translate(t, info.ifFalse);
-      if (a.mask !== bb.mask) throw new NotVectorizable();
+      if (a.mask !== bb.mask) throw NOT_VEC;
       return { e: m.v128.bitselect(a.e, bb.e, condMask), mask: a.mask && bb.mask };
     }
     default:
-      throw new NotVectorizable();
+      throw NOT_VEC;
   }
 }
 
@@ -175,7 +177,7 @@ function scalarOf(t: Translation, e: number): number {
     const k = t.probe.indexOf(info.index);
     if (k >= 0 && !t.c.isVarying(t.args[k])) return t.c.use(t.args[k]);
   }
-  throw new NotVectorizable();
+  throw NOT_VEC;
 }
 
 /** Varying numeric conversion among bool / i32 / u32 / f32. */

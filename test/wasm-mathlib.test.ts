@@ -1,0 +1,104 @@
+// The in-module f32 math library against correctly rounded references (JavaScript's f64 Math
+// rounded to f32): within 2 ulp on wide input ranges, and C's special values exactly.
+import { describe, expect, test } from "vitest";
+import { F32 } from "../engine/ir/types.js";
+import { compileWasm } from "../engine/backends/wasm/compile.js";
+import { arr, devArray, kernel, load } from "./wasm-util.js";
+
+const f = Math.fround;
+const bits = new Float32Array(1), ibits = new Int32Array(bits.buffer);
+function ordered(x: number): number { bits[0] = x; const i = ibits[0]; return i < 0 ? -2147483648 - i : i; }
+function ulps(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
+  if (a === b) return Object.is(a, b) || a !== 0 ? 0 : 1;
+  return Math.abs(ordered(a) - ordered(b));
+}
+
+const UNARY: [string, (x: number) => number, number[]][] = [
+  ["sin", Math.sin, [-1e6, 1e6]], ["cos", Math.cos, [-1e6, 1e6]], ["tan", Math.tan, [-100, 100]],
+  ["exp", Math.exp, [-110, 95]], ["exp2", (x) => 2 ** x, [-160, 130]],
+  ["log", Math.log, [0, 1e30]], ["log2", Math.log2, [0, 1e30]], ["log10", Math.log10, [0, 1e30]],
+  ["atan", Math.atan, [-1e4, 1e4]],
+];
+const SPECIAL = [0, -0, Infinity, -Infinity, NaN, 1, -1, 0.5, -0.5, 1e-40, -1e-40, 3.4e38, -3.4e38, Math.PI, -Math.PI / 2];
+
+function inputs(lo: number, hi: number, n: number): number[] {
+  const out = [...SPECIAL];
+  for (let i = 0; i < n; i++) {
+    const u = (Math.sin(i * 12.9898 + 78.233) * 43758.5453) % 1;
+    // Mix uniform and log-uniform samples over the range.
+    out.push(f(i % 2 ? lo + Math.abs(u) * (hi - lo) : Math.sign(u || 1) * Math.exp(Math.abs(u) * Math.log(Math.max(Math.abs(lo), Math.abs(hi)) + 1)) - Math.sign(u || 1)));
+  }
+  return out;
+}
+
+describe("wasm math library (f32, in-module)", () => {
+  for (const [name, ref, [lo, hi]] of UNARY) {
+    test(`${name}f within 2 ulp; special values as C`, () => {
+      const k = kernel("m", [arr("x"), arr("o")], (b, [x, o]) => { const i = b.tid(0); b.astore(o, [i], b.call(name, b.aload(x, [i], F32))); });
+      const { meta } = compileWasm([k], { debug: false, moduleName: "m" });
+      expect(meta.libImports.filter((n) => n.endsWith("f"))).toEqual([]);
+      const h = load([k]);
+      const xs = inputs(lo, hi, 20000);
+      const X = devArray("f32", xs), O = devArray("f32", xs.length);
+      h.launch("m", [xs.length], [X.arg, O.arg]);
+      let worst = 0, at = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const e = ulps(O.view[i], f(ref(X.view[i])));
+        if (i < SPECIAL.length) expect(e, `${name}(${X.view[i]}) = ${O.view[i]}`).toBeLessThanOrEqual(i < 5 ? 0 : 1);
+        if (e > worst) { worst = e; at = i; }
+      }
+      expect(worst, `${name}(${X.view[at]}) = ${O.view[at]}, expected ${f(ref(X.view[at]))}`).toBeLessThanOrEqual(2);
+      X.free(); O.free(); h.dispose();
+    });
+  }
+
+  test("powf and atan2f within 2 ulp, with C's special cases", () => {
+    const k = kernel("m2", [arr("x"), arr("y"), arr("p"), arr("a")], (b, [x, y, p, a]) => {
+      const i = b.tid(0), xv = b.aload(x, [i], F32), yv = b.aload(y, [i], F32);
+      b.astore(p, [i], b.call("pow", xv, yv));
+      b.astore(a, [i], b.call("atan2", yv, xv));
+    });
+    const h = load([k]);
+    const sp = [0, -0, Infinity, -Infinity, NaN, 1, -1, 2, -2, 0.5, -0.5, 3, -3, 1e-30, 1e30];
+    const xs: number[] = [], ys: number[] = [];
+    for (const a of sp) for (const c of sp) { xs.push(a); ys.push(c); }
+    for (let i = 0; i < 20000; i++) {
+      xs.push(f(Math.abs(Math.sin(i * 1.31)) * 40 * (i % 3 ? 1 : -1)));
+      ys.push(f(Math.cos(i * 0.77) * 12 * (i % 5 === 0 ? 0.01 : 1)));
+      if (i % 7 === 0) ys[ys.length - 1] = Math.round(ys[ys.length - 1]);
+    }
+    const cpow = (x: number, y: number) => {
+      if (y === 0 || x === 1) return 1;
+      if (x === -1 && !Number.isFinite(y) && !Number.isNaN(y)) return 1;
+      return Math.pow(x, y);
+    };
+    const X = devArray("f32", xs), Y = devArray("f32", ys), P = devArray("f32", xs.length), A = devArray("f32", xs.length);
+    h.launch("m2", [xs.length], [X.arg, Y.arg, P.arg, A.arg]);
+    for (let i = 0; i < xs.length; i++) {
+      const x = X.view[i], y = Y.view[i];
+      expect(ulps(P.view[i], f(cpow(x, y))), `pow(${x}, ${y}) = ${P.view[i]}`).toBeLessThanOrEqual(2);
+      expect(ulps(A.view[i], f(Math.atan2(y, x))), `atan2(${y}, ${x}) = ${A.view[i]}`).toBeLessThanOrEqual(2);
+    }
+    h.dispose();
+  });
+
+  test("host imports remain available (inModuleMath: false) and agree", () => {
+    const k = kernel("m3", [arr("x"), arr("o")], (b, [x, o]) => {
+      const i = b.tid(0), v = b.aload(x, [i], F32);
+      b.astore(o, [i], b.call("add", b.call("sin", v), b.call("exp", b.call("mul", v, b.f(0.1)))));
+    });
+    const xs = inputs(-50, 50, 2000);
+    const run = (inModuleMath: boolean) => {
+      const h = load([k], { inModuleMath });
+      expect(h.meta.libImports.includes("sinf")).toBe(!inModuleMath);
+      const X = devArray("f32", xs), O = devArray("f32", xs.length);
+      h.launch("m3", [xs.length], [X.arg, O.arg]);
+      const r = Array.from(O.view);
+      X.free(); O.free(); h.dispose();
+      return r;
+    };
+    const a = run(true), b = run(false);
+    for (let i = 0; i < xs.length; i++) expect(ulps(a[i], b[i])).toBeLessThanOrEqual(2);
+  });
+});
