@@ -103,7 +103,7 @@ describe("kernel sources compile end to end to PTX", () => {
       const { fwd, adj } = lowerWithAdjoints(read(), file);
       expect(fwd.length).toBeGreaterThan(0);
       const name = file.replace(/[^A-Za-z0-9]+/g, "_");
-      expectCompiles(generateCuda(fwd, { debug: false, moduleName: name }).source, name);
+      expectCompiles(generateCuda(fwd, { debug: false, moduleName: name, sources: { [file]: read() } }).source, name);
       expectCompiles(generateCuda(fwd, { debug: true, moduleName: `${name}_debug` }).source, `${name}_debug`);
       if (adj.length) expectCompiles(generateCuda(adj, { debug: false, moduleName: `${name}_adj` }).source, `${name}_adj`);
     }, 120_000);
@@ -126,6 +126,16 @@ describe("kernel sources compile end to end to PTX", () => {
     const sig = at.find((x) => x.text.startsWith(`extern "C" __global__ void noise(`))!;
     expect(sig.file).toBe("random.ts");
     expect(sig.line).toBe(2);
+  });
+
+  test("with the source text, the first directive of each source line quotes it", () => {
+    const src = INLINE["random.ts"].replace("ints[i] = randi(rng);", "ints[i] = randi(rng); // \u00e9t\u00e9 \\");
+    const [fn] = lowerModule(compileSource(src, "random.ts"), { dump: false });
+    const out = generateCuda([fn], { debug: false, moduleName: "random", sources: { "random.ts": src } }).source;
+    expect(out).toContain(`#line 8  // ints[i] = randi(rng); // ?t? `);
+    expect(out.split("\n").filter((l) => l.startsWith("#line")).some((l) => l.endsWith("\\"))).toBe(false);
+    expect(out).toContain(`#line 2 "random.ts"  // @kernel export function noise(`);
+    expect(out.match(/^#line 8\b.*$/gm)!.filter((l) => l.includes("//")).length).toBe(1);
   });
 });
 

@@ -208,12 +208,16 @@ describe("cuda codegen: code shape", () => {
   });
 
   test("parameter and kernel names that clash with C++ or generated names are renamed", () => {
-    const fn = newFunc("int", "kernel", [{ name: "float", type: F32 }, { name: "v1", type: I32 }, { name: "dims", type: I32 }, { name: "a-b", type: I32 }]);
+    const fn = newFunc("int", "kernel", [{ name: "float", type: F32 }, { name: "v1", type: I32 }, { name: "dims", type: I32 }, { name: "a-b", type: I32 },
+      { name: "min", type: F32 }, { name: "rest", type: I32 }, { name: "sqrtf", type: F32 }, { name: "weft_x", type: I32 }]);
     const b = new Builder(fn);
-    b.param(0); b.param(1); b.param(2); b.param(3);
+    const ps = fn.params.map((_, k) => b.param(k));
+    b.print("%f", [b.call("min", ps[4], ps[0])]);
     const { source, entries } = gen([fn]);
     expect(entries[0].entry).toBe("k_int");
-    expect(source).toContain(`void k_int(const weft_dims dims, float p0_float, int32_t p1_v1, int32_t p2_dims, int32_t a_b)`);
+    expect(source).toContain(`void k_int(const weft_dims dims, float p0_float, int32_t p1_v1, int32_t p2_dims, int32_t a_b, ` +
+      `float p4_min, int32_t p5_rest, float p6_sqrtf, int32_t p7_weft_x)`);
+    expect(gen([newFunc("max", "kernel", [])]).entries[0].entry).toBe("k_max");
   });
 
   test("IR that is not lowered is rejected with a weft-bug message", () => {

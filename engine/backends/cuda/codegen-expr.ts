@@ -39,8 +39,21 @@ const CPP_RESERVED = new Set((
   "reinterpret_cast requires return short signed sizeof static static_assert static_cast struct switch template " +
   "this thread_local throw true try typedef typeid typename union unsigned using virtual void volatile wchar_t " +
   "while xor xor_eq main printf dims flat threadIdx blockIdx blockDim gridDim warpSize " +
-  "int8_t uint8_t int32_t uint32_t int64_t uint64_t"
+  "int8_t uint8_t int32_t uint32_t int64_t uint64_t rest"
 ).split(" "));
+
+// CUDA device functions a builtin lowering may call: a parameter or kernel of that name would shadow
+// or clash with it (a parameter `min` would break a `min(a, b)` call in the kernel body).
+const MATH = (
+  "acos acosh asin asinh atan atan2 atanh cbrt ceil copysign cos cosh cospi erf erfc erfinv exp exp10 exp2 " +
+  "expm1 fabs fdim floor fma fmax fmin fmod frexp hypot ilogb isfinite isinf isnan j0 j1 ldexp lgamma llrint " +
+  "llround log log10 log1p log2 logb lrint lround modf nan nearbyint nextafter norm pow rcbrt remainder remquo " +
+  "rhypot rint round rsqrt scalbn signbit sin sincos sinh sinpi sqrt tan tanh tgamma trunc y0 y1"
+).split(" ");
+for (const f of MATH) { CPP_RESERVED.add(f); CPP_RESERVED.add(f + "f"); }
+for (const f of ("abs labs llabs min max umin umax llmin llmax ullmin ullmax clock clock64 assert malloc free memcpy memset " +
+  "atomicAdd atomicSub atomicMin atomicMax atomicExch atomicCAS atomicAnd atomicOr atomicXor atomicInc atomicDec " +
+  "vprintf fminf fmaxf saturate").split(" ")) CPP_RESERVED.add(f);
 
 /** A C identifier fragment from a source name: [A-Za-z0-9_] only, bounded length. */
 export function sanitize(name: string, max = 32): string {

@@ -1,30 +1,35 @@
 // Lowered IR -> one CUDA C++ translation unit (docs/architecture.md, "Lowered IR").
 //
-// Shape of the output, per kernel:
+// Shape of the output, per kernel (weft.cuh, inlined above, defines the weft_* helpers):
 //
 //   extern "C" __global__ void saxpy(const weft_dims dims, float a, weft_array x, weft_array y) {
 //     for (int64_t flat = weft_flat_first(); flat < dims.total; flat += weft_flat_stride()) {
-//       const int32_t tid0 = (int32_t)flat;              // row-major split over dims.d[] otherwise
+//       int64_t rest = flat;                              // row-major split, last extent fastest:
+//       if (dims.inner != 1) rest /= dims.inner;          //   extents beyond the kernel's rank
+//       const int32_t tid1 = weft_divmod(rest, dims.d[1]); //  (2-D and up)
+//       const int32_t tid0 = (int32_t)rest;
 //       {                                                 // one thread's code
-//         <vars, zero-initialised>
+//         <variables, zero-initialised>
 //   #line 3 "saxpy.ts"
-//         const float v5 = *(const float*)(weft_addr(x.data, x, tid0));
+//         const float v5_xi = *(const float*)(weft_addr(x.data, x, tid0));
 //         ...
 //       }
-//       weft_next: ;                                      // kernel `return` jumps here
+//       weft_next: ;                                      // a kernel `return` jumps here
 //     }
 //   }
 //
-// SSA values become `const T vN = ...;` (constants, parameters, tid/dim and shapes are inlined),
-// variables become locals, `loop` becomes `for (;;) { { body } cont_L: ; step }`, `block` a braced
-// region followed by `brk_L: ;` when something breaks out of it with a goto. `break` of the
-// innermost loop is a plain C `break`; other breaks and every `continue` are gotos (a C `continue`
-// would skip the step region). The braces around a loop body keep those gotos from jumping over
-// initialisations, which C++ forbids.
+// SSA values become `const T vN[_name] = ...;` (constants, parameters, tid/dim and shapes are
+// inlined; dead values and unread variables are dropped), variables become locals, `loop` becomes
+// `for (;;) { { body } cont_L: ; { step } }`, `block` a braced region followed by `brk_L: ;` when
+// something breaks out of it with a goto. `break` of the innermost loop is a plain C `break`; other
+// breaks and every `continue` are gotos (a C `continue` would skip the step region). The braces
+// around a loop body keep those gotos from jumping over initialisations, which C++ forbids.
+// `#line` directives map every statement to its kernel source line (NVRTC errors, cuda-gdb, Nsight).
 //
-// Debug mode adds bounds checks before every array / fixed-array access, an integer division-by-zero
-// check, and an early exit once any thread has recorded an error; failures go to the module's error
-// record (weft.cuh) with a site index into `CudaModuleSource.sites`.
+// Debug mode adds bounds checks before every array / fixed-array access and raw read, a null check
+// on gradient accesses, an integer division-by-zero check, and an early exit once any thread has
+// recorded an error; failures go to the module's error record (weft.cuh) with a site index into
+// `CudaModuleSource.sites`. `trap` ops record their operands in every mode.
 
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -44,6 +49,11 @@ export interface CudaCodegenOptions {
   header?: "inline" | "include";
   /** Emit `#line` directives mapping statements back to kernel source (default true). */
   lineDirectives?: boolean;
+  /**
+   * Kernel source texts by file name (IRModule.file -> IRModule.source). When given, the first
+   * `#line` of each source line carries that line as a comment, which makes `--emit cuda` readable.
+   */
+  sources?: Record<string, string>;
 }
 
 /** One place where generated code can record an error; its index is stored in the error record. */
@@ -125,7 +135,18 @@ class Out {
   /** Source line of the line after the last #line directive, and that directive's index. */
   private curLine = -1;
   private dirAt = -1;
-  constructor(readonly fileName: string, readonly lineDirectives: boolean) {}
+  private readonly sourceLines = new Map<string, string[]>();
+  constructor(readonly fileName: string, readonly lineDirectives: boolean, sources: Record<string, string> = {}) {
+    for (const [f, text] of Object.entries(sources)) this.sourceLines.set(f, text.split(/\r?\n/));
+  }
+
+  /** ` // <source line>` for a directive, made safe for a line comment (no line splice, ASCII). */
+  private echo(loc: Loc): string {
+    const text = this.sourceLines.get(loc.file)?.[loc.line - 1]?.trim();
+    if (!text) return "";
+    const safe = text.replace(/[^\x20-\x7e]/g, "?").replace(/\\+$/, "").slice(0, 120);
+    return `  // ${safe}`;
+  }
 
   line(s: string): void { this.lines.push(s === "" ? "" : "  ".repeat(this.indent) + s); }
   raw(s: string): void { for (const l of s.replace(/\n$/, "").split("\n")) this.lines.push(l); }
@@ -138,7 +159,8 @@ class Out {
   at(loc: Loc | undefined): void {
     if (!this.lineDirectives || !loc || loc.line <= 0) return;
     if (loc.file === this.curFile && loc.line === this.curLine + (this.lines.length - this.dirAt - 1)) return;
-    this.lines.push(loc.file === this.curFile ? `#line ${loc.line}` : `#line ${loc.line} ${cString(loc.file)}`);
+    const again = loc.file === this.curFile && loc.line === this.curLine;
+    this.lines.push((loc.file === this.curFile ? `#line ${loc.line}` : `#line ${loc.line} ${cString(loc.file)}`) + (again ? "" : this.echo(loc)));
     this.curFile = loc.file;
     this.curLine = loc.line;
     this.dirAt = this.lines.length - 1;
@@ -156,7 +178,7 @@ class Out {
 
 export function generateCuda(kernels: Func[], opts: CudaCodegenOptions): CudaModuleSource {
   const fileName = `${sanitize(opts.moduleName || "module", 64) || "module"}.cu`;
-  const out = new Out(fileName, opts.lineDirectives ?? true);
+  const out = new Out(fileName, opts.lineDirectives ?? true, opts.sources);
   const names = kernels.map((k) => k.name).join(", ");
   out.line(`// weft ${weftVersion()}: CUDA C++ for module '${opts.moduleName}' (kernels: ${names})`);
   out.line(`// debug checks: ${opts.debug ? "on" : "off"}. Generated by engine/backends/cuda/codegen.ts; do not edit.`);
