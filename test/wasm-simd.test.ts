@@ -212,6 +212,39 @@ describe("wasm backend: SIMD entry", () => {
     }
   });
 
+  for (const cols of [64, 30]) {
+    test(`2-D stencil with lanes along rows (${cols} columns${cols % 4 ? ": scalar fallback" : ""})`, () => {
+      const k = kernel("stencil", [arr("x", "f32", 2), arr("o", "f32", 2)], (b, [x, o]) => {
+        const i = b.tid(0), j = b.tid(1);
+        const last = b.call("sub", b.ashape(x, 1), b.i32(1));
+        const jl = b.call("max", b.call("sub", j, b.i32(1)), b.i32(0)), jr = b.call("min", b.call("add", j, b.i32(1)), last);
+        const s = b.call("add", b.call("add", b.aload(x, [i, jl], F32), b.aload(x, [i, j], F32)), b.aload(x, [i, jr], F32));
+        b.astore(o, [i, j], b.call("add", s, b.convert(i, F32)));
+      }, 2);
+      const rows = 37, xs = Array.from({ length: rows * cols }, (_, q) => (q * 7) % 19);
+      const run = (simd: boolean) => {
+        const h = load([k], { simd });
+        expect(h.meta.kernels[0].simd).toBe(simd);
+        const out: number[][] = [];
+        for (const threads of [1, Math.max(2, saved)]) {
+          pool.setNumThreads(threads);
+          const X = devArray("f32", xs, [rows, cols]), O = devArray("f32", rows * cols, [rows, cols]);
+          h.launch("stencil", [rows, cols], [X.arg, O.arg]);
+          out.push(Array.from(O.view));
+          X.free(); O.free();
+        }
+        h.dispose();
+        return out;
+      };
+      const ref: number[] = [];
+      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
+        const at = (c: number) => xs[i * cols + Math.min(Math.max(c, 0), cols - 1)];
+        ref.push(at(j - 1) + at(j) + at(j + 1) + i);
+      }
+      for (const r of [...run(false), ...run(true)]) expect(r).toEqual(ref);
+    });
+  }
+
   test("kernels that would run mostly lane by lane keep the scalar entry", () => {
     const k = kernel("idiv", [arr("x", "i32")], (b, [x]) => {
       const i = b.tid(0);

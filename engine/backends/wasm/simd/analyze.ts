@@ -11,8 +11,9 @@
 // A variable is varying if some `set` stores a varying value, or runs under varying control (lanes
 // that took another path keep the old value). Everything is iterated to a fixed point.
 //
-// The SIMD entry supports 1-D kernels whose varying values are 32-bit (bool, i32, u32, f32); other
-// kernels keep the scalar entry (`reason` says why).
+// Lanes are 4 consecutive threads along the last launch dimension (the entry checks that groups do
+// not straddle rows), so only that thread index varies. Varying values must be 32-bit (bool, i32,
+// u32, f32); other kernels keep the scalar entry (`reason` says why).
 
 import type { Func, Inst, Var } from "../../../ir/ops.js";
 
@@ -41,7 +42,8 @@ export function analyzeSimd(fn: Func): SimdInfo {
     varyingTerms: new Set(), leaks: new Set(), anyVarying: false, reason: null,
   };
   const fail = (r: string) => { info.reason = r; return info; };
-  if (fn.ndim > 1) return fail("multi-dimensional launch");
+  // Lanes are consecutive along the last launch dimension; the other thread indices are uniform.
+  const last = Math.max(1, fn.ndim) - 1;
   let bad: string | null = null;
   const fixedVars = new Set<Var>(fn.vars.filter((v) => v.type.k === "fixed"));
   for (let iter = 0; iter < 100; iter++) {
@@ -52,7 +54,7 @@ export function analyzeSimd(fn: Func): SimdInfo {
   if (bad) return fail(bad);
   // Affine values, once uniformity is final (definitions precede uses, so one ordered pass does).
   walkAll(fn.body, (i) => {
-    if (i.op === "tid") info.affine.add(i);
+    if (i.op === "tid" && i.attrs.dim === last) info.affine.add(i);
     else if (info.varying.has(i) && isAffine(i)) info.affine.add(i);
   });
   for (const v of info.varyingVars) {
@@ -70,7 +72,7 @@ export function analyzeSimd(fn: Func): SimdInfo {
     for (const i of body) {
       switch (i.op) {
         case "print": bad = "print"; break;
-        case "tid": if (i.attrs.dim !== 0) bad = "multi-dimensional tid"; mark(i); break;
+        case "tid": if (i.attrs.dim === last) mark(i); break;
         case "fget": if (fixedVars.has(i.attrs.var)) mark(i); break;
         case "aatomic": mark(i); break;
         case "get": if (info.varyingVars.has(i.attrs.var)) mark(i); break;

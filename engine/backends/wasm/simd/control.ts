@@ -139,10 +139,13 @@ function lowerStmt(c: SimdCtx, inst: Inst, cur: number | null, enc: Enc[]): numb
       }
       return out;
     }
-    case "tid":
+    case "tid": {
+      const last = c.tidLocals.length - 1;
+      if (inst.attrs.dim !== last) return lowerInst(c, inst);
       c.vvals.set(inst, c.tidVec);
-      c.lane0.set(inst, c.tidLocals[0]);
+      c.lane0.set(inst, c.tidLocals[last]);
       return [];
+    }
     case "get": {
       const v = inst.attrs.var as Var;
       if (!c.info.varyingVars.has(v)) return lowerInst(c, inst);

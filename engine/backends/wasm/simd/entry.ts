@@ -25,18 +25,38 @@ export function buildSimdEntry(m: binaryen.Module, fn: Func, slots: ParamSlot[],
   const body = lowerRegionSimd(c, fn.body, info.anyVarying ? c.alive : null, []);
   if (c.vecOps === 0 || c.laneOps > c.vecOps) { sites.length = nSites; return null; }
 
-  const G = c.tidLocals[0];
+  const t = c.tidLocals, nd = t.length, last = nd - 1;
   const scalarCall = (from: number) => m.call(scalarName, [from, g(P_END), g(P_ARGS), g(P_STACK)], binaryen.none);
-  // Contiguous accesses assume 4-byte strides on their axis; otherwise the scalar entry runs.
+  // Contiguous accesses assume 4-byte strides on their axis; multi-dimensional groups must not
+  // straddle rows (last extent and start multiples of 4). Otherwise the scalar entry runs.
   const checks: number[] = [];
   for (const [p, list] of c.contiguous) {
     const a = c.param(p);
     if (typeof a === "number") continue;
     for (const { axis, bytes } of list) checks.push(m.i32.ne(g(a.strides[axis]), m.i32.const(bytes)));
   }
-  const notContiguous = checks.length ? checks.reduce((x, y) => m.i32.or(x, y)) : null;
+  const dims = Array.from({ length: nd }, (_, d) => c.dim(d));
+  if (nd > 1) checks.push(m.i32.and(m.i32.or(g(dims[last]), g(P_START)), m.i32.const(3)));
+  const fallback = checks.length ? checks.reduce((x, y) => m.i32.or(x, y)) : null;
+  const flat = c.addLocal(i32);
+  // Decompose the start id once (row-major, last fastest); groups then advance t[last] by 4 with carry.
+  const decompose: number[] = [];
+  if (nd > 1) {
+    const q = c.addLocal(i32);
+    decompose.push(m.local.set(q, g(P_START)));
+    for (let d = last; d > 0; d--) {
+      decompose.push(m.local.set(t[d], m.i32.rem_u(g(q), g(dims[d]))), m.local.set(q, m.i32.div_u(g(q), g(dims[d]))));
+    }
+    decompose.push(m.local.set(t[0], g(q)));
+  }
+  let carry: number = m.nop();
+  for (let k = 1; k < nd; k++) {
+    carry = m.if(m.i32.ge_u(g(t[k]), g(dims[k])), m.block(null, [
+      m.local.set(t[k], m.i32.const(0)), m.local.set(t[k - 1], m.i32.add(g(t[k - 1]), m.i32.const(1))), carry,
+    ]));
+  }
   const perGroup: number[] = [
-    m.local.set(c.tidVec, m.i32x4.add(m.i32x4.splat(g(G)), m.v128.const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]))),
+    m.local.set(c.tidVec, m.i32x4.add(m.i32x4.splat(g(t[last])), m.v128.const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]))),
     ...(frameBytes ? [m.memory.fill(g(P_STACK), m.i32.const(0), m.i32.const(4 * frameBytes))] : []),
     ...(c.alive >= 0 ? [m.local.set(c.alive, allOnes(m))] : []),
     ...zeroVars(c),
@@ -44,16 +64,19 @@ export function buildSimdEntry(m: binaryen.Module, fn: Func, slots: ParamSlot[],
   ];
   const entry = m.block(null, [
     ...c.prologue,
-    ...(notContiguous !== null ? [m.if(notContiguous, m.block(null, [scalarCall(g(P_START)), m.return()]))] : []),
-    m.local.set(G, g(P_START)),
+    ...(fallback !== null ? [m.if(fallback, m.block(null, [scalarCall(g(P_START)), m.return()]))] : []),
+    m.local.set(flat, g(P_START)),
+    ...(nd === 1 ? [m.local.set(t[0], g(P_START))] : decompose),
     m.block("done", [m.loop("groups", m.block(null, [
-      m.br("done", m.i32.gt_s(g(G), m.i32.sub(g(P_END), m.i32.const(4)))),
+      m.br("done", m.i32.gt_s(g(flat), m.i32.sub(g(P_END), m.i32.const(4)))),
       ...perGroup,
       m.block(GROUP_LABEL, body),
-      m.local.set(G, m.i32.add(g(G), m.i32.const(4))),
+      m.local.set(flat, m.i32.add(g(flat), m.i32.const(4))),
+      m.local.set(t[last], m.i32.add(g(t[last]), m.i32.const(4))),
+      ...(nd > 1 ? [carry] : []),
       m.br("groups"),
     ]))]),
-    m.if(m.i32.lt_s(g(G), g(P_END)), scalarCall(g(G))),
+    m.if(m.i32.lt_s(g(flat), g(P_END)), scalarCall(g(flat))),
   ]);
   const name = `${scalarName.replace(/_scalar$/, "")}_simd`;
   m.addFunction(name, binaryen.createType([i32, i32, i32, i32]), binaryen.none, c.localTypes, entry);
