@@ -369,6 +369,8 @@ export function quatToMatrix<Q>(q: Q): Mat33<valueof<Q>> { return unreachable();
 export function quatFromMatrix<M>(m: M): Quat<valueof<valueof<M>>> { return unreachable(); }
 export function quatSlerp<Q, S>(a: Q, b: Q, t: S): Q { return a; }
 export function quatRpy<T>(roll: T, pitch: T, yaw: T): Quat<T> { return unreachable(); }
+export function quatToAxis<Q>(q: Q): Vec3<valueof<Q>> { return unreachable(); }
+export function quatToAngle<Q>(q: Q): valueof<Q> { return unreachable(); }
 
 // transforms (p: vec3, q: quat)
 export function transformIdentity(): Transform<f32> { return unreachable(); }

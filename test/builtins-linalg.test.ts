@@ -177,6 +177,18 @@ describe("quaternion builtins", () => {
     const m = ev("quatSlerp", [a, c, 0.5], [Q, Q, F64]);
     close(m, axisAngle([0, 0, 1], 0.20005), 1e-9);
   });
+  it("quatToAxis / quatToAngle invert quatFromAxisAngle (angle in [0, π], either sign of q)", () => {
+    for (let i = 0; i < 10; i++) {
+      const ax = rv(3), l = Math.hypot(...ax), axis = ax.map((x) => x / l), angle = 0.1 + 2.9 * Math.abs(rnd());
+      const q = axisAngle(axis, angle);
+      for (const qq of [q, q.map((x) => -x)]) {
+        close(ev("quatToAxis", [qq], [Q]), axis);
+        expect(ev("quatToAngle", [qq], [Q])).toBeCloseTo(angle, 12);
+      }
+    }
+    expect(ev("quatToAxis", [[0, 0, 0, 1]], [Q])).toEqual([0, 0, 0]);
+    expect(ev("quatToAngle", [[0, 0, 0, 1]], [Q])).toBe(0);
+  });
   it("rpy matches the product of axis rotations z(yaw) y(pitch) x(roll)", () => {
     const [r, p, y] = [0.3, -0.7, 1.1];
     const want = qmul(qmul(axisAngle([0, 0, 1], y), axisAngle([0, 1, 0], p)), axisAngle([1, 0, 0], r));

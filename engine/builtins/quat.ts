@@ -10,10 +10,11 @@
 //   quatFromMatrix(m)                 Shepperd's method, branch-free (selects), normalized result
 //   quatSlerp(a, b, t)                spherical interpolation along the shorter arc, normalized
 //   quatRpy(roll, pitch, yaw)         from roll (x), pitch (y), yaw (z) angles, as Warp's quat_rpy
+//   quatToAxis(q), quatToAngle(q)     Warp's quat_to_axis_angle, as two builtins
 
 import type { Builder } from "../ir/builder.js";
 import type { Inst } from "../ir/ops.js";
-import { ScalarKind, Type, isFloat, mat, quat, vec } from "../ir/types.js";
+import { ScalarKind, Type, isFloat, mat, quat, scalar, vec } from "../ir/types.js";
 import { defineBuiltin } from "./registry.js";
 import { arity, comps, names, wrap } from "./common.js";
 
@@ -185,5 +186,31 @@ defineBuiltin({
     const y = add(mul(cy, cr, sp), mul(sy, sr, cp));
     const z = sub(mul(sy, cr, cp), mul(cy, sr, sp));
     return b.construct(result, [x, y, z, w]);
+  },
+});
+
+// quat_to_axis_angle as two builtins (the kernel language has no out-parameters):
+// axis = ±normalize(q_v) (the sign of w folded in, so the angle is in [0, π]), angle = 2 atan2(|q_v|, |w|).
+defineBuiltin({
+  name: "quatToAxis",
+  sigs: ["quatToAxis(q: quat): vec3 — the unit rotation axis, oriented so that quatToAngle(q) is in [0, π]; zero for the identity"],
+  resolve: (args) => quatSigThen(args, "quatToAxis", ["quat"], (s) => vec(3, s)),
+  expand(b, [q], result) {
+    const s = (result as { s: ScalarKind }).s, { c, neg } = arith(b, s);
+    const [x, y, z, w] = comps(b, q);
+    const n = comps(b, b.call("normalize", b.construct(result, [x, y, z])));
+    const flip = b.call("lt", w, c(0));
+    return b.construct(result, n.map((v) => b.select(flip, neg(v), v)));
+  },
+});
+
+defineBuiltin({
+  name: "quatToAngle",
+  sigs: ["quatToAngle(q: quat): f32 — the rotation angle in [0, π] of a unit quaternion: 2 atan2(|q_v|, |w|)"],
+  resolve: (args) => quatSigThen(args, "quatToAngle", ["quat"], (s) => scalar(s)),
+  expand(b, [q], result) {
+    const s = (result as { s: ScalarKind }).s, { c, mul } = arith(b, s);
+    const [x, y, z, w] = comps(b, q);
+    return mul(c(2), b.call("atan2", b.call("length", b.construct(vec(3, s), [x, y, z])), b.call("abs", w)));
   },
 });
