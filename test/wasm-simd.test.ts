@@ -3,7 +3,7 @@
 // 1 thread and on all threads, with n not a multiple of 4.
 import { afterAll, describe, expect, test } from "vitest";
 import type { Func } from "../engine/ir/ops.js";
-import { BOOL, F32, I32, U32, fixed } from "../engine/ir/types.js";
+import { BOOL, F32, I32, U32, array, fixed, vec } from "../engine/ir/types.js";
 import type { ArgValue } from "../engine/runtime/backend.js";
 import { getCpuPool } from "../engine/backends/wasm/device.js";
 import { arr, devArray, kernel, load, sc } from "./wasm-util.js";
@@ -242,6 +242,34 @@ describe("wasm backend: SIMD entry", () => {
         ref.push(at(j - 1) + at(j) + at(j + 1) + i);
       }
       for (const r of [...run(false), ...run(true)]) expect(r).toEqual(ref);
+    });
+  }
+
+  for (const n of [2, 3, 4] as const) {
+    test(`vec${n} arrays: consecutive elements loaded as vectors and shuffled (AoS -> SoA), masked tail`, () => {
+      const k = kernel("aos", [sc("limit", "i32"), { name: "v", type: array(vec(n)) }, arr("o")], (b, [limit, v, o]) => {
+        const i = b.tid(0);
+        b.if(b.call("ge", i, limit), () => { b.return(); });
+        let acc = b.f(0);
+        for (let c = 0; c < n; c++) acc = b.call("add", b.call("mul", acc, b.f(10)), b.aload(v, [i], F32, 4 * c));
+        b.astore(o, [i], acc);
+        b.astore(v, [i], b.call("neg", acc), 4 * (n - 1));
+      });
+      const len = 203, limit = 198, vals = Array.from({ length: n * len }, (_, q) => q % 9);
+      const out = compare(k, len, () => {
+        const V = devArray("f32", vals), O = devArray("f32", len);
+        V.arg.shape = [len]; V.arg.strides = [4 * n];
+        return { args: [limit, V.arg, O.arg], read: () => { const r = [Array.from(O.view), Array.from(V.view)]; V.free(); O.free(); return r; } };
+      });
+      const o: number[] = [], vv = [...vals];
+      for (let i = 0; i < len; i++) {
+        if (i >= limit) { o.push(0); continue; }
+        let acc = 0;
+        for (let c = 0; c < n; c++) acc = acc * 10 + vals[n * i + c];
+        o.push(acc);
+        vv[n * i + n - 1] = -acc;
+      }
+      expect(out).toEqual([o, vv]);
     });
   }
 

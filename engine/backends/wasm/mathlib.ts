@@ -6,6 +6,7 @@
 import binaryen from "binaryen";
 import type { ScalarKind } from "../../ir/types.js";
 import { IN_MODULE } from "./mathlib-impl.js";
+import { VEC_IMPLS } from "./mathlib-simd.js";
 
 const UNARY = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "exp2", "log", "log2", "log10", "cbrt"];
 const BINARY = ["atan2", "pow", "fmod"];
@@ -18,6 +19,7 @@ for (const n of BINARY) { LIB_SIGS[n] = { arity: 2, s: "f64" }; LIB_SIGS[n + "f"
 export class MathLib {
   private imported = new Set<string>();
   private defined = new Set<string>();
+  private vdefined = new Set<string>();
 
   constructor(private m: binaryen.Module, private useInModule = true) {}
 
@@ -44,6 +46,18 @@ export class MathLib {
     if (this.defined.has(name)) return;
     this.defined.add(name);
     IN_MODULE[name](this.m, `lib_${name}`, (dep, a, r) => this.call(dep, a, r));
+  }
+
+  /** Whether `name` has a 4-lane (f32x4) implementation. */
+  hasVector(name: string): boolean { return this.useInModule && !!VEC_IMPLS[name] && !!IN_MODULE[name]; }
+
+  /** A call of the 4-lane version of `name` on v128 operands (declaring it on first use). */
+  vcall(name: string, args: number[]): number {
+    if (!this.hasVector(name)) throw new Error(`wasm backend: no 4-lane version of '${name}'`);
+    this.define(name);
+    const v = `vlib_${name}`;
+    if (!this.vdefined.has(name)) { this.vdefined.add(name); VEC_IMPLS[name](this.m, v, `lib_${name}`); }
+    return this.m.call(v, args, binaryen.v128);
   }
 
   /** Names the host must provide. */

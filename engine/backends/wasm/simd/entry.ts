@@ -23,7 +23,8 @@ export function buildSimdEntry(m: binaryen.Module, fn: Func, slots: ParamSlot[],
   c.tidVec = c.addLocal(V128);
   if (info.anyVarying) c.alive = c.addLocal(V128);
   const body = lowerRegionSimd(c, fn.body, info.anyVarying ? c.alive : null, []);
-  if (c.vecOps === 0 || c.laneOps > c.vecOps) { sites.length = nSites; return null; }
+  // Lane-by-lane work costs about twice its scalar form (extracts, inserts): SIMD must win clearly.
+  if (c.vecOps === 0 || 2 * c.laneOps >= c.vecOps) { sites.length = nSites; return null; }
 
   const t = c.tidLocals, nd = t.length, last = nd - 1;
   const scalarCall = (from: number) => m.call(scalarName, [from, g(P_END), g(P_ARGS), g(P_STACK)], binaryen.none);

@@ -40,10 +40,15 @@ function laneAddr(c: SimdCtx, a: ArrVal, idx: Inst[], grad: boolean, l: number):
   return e;
 }
 
-/** If `arr[idx]` is a contiguous 4-lane access, the address of lane 0 (and records the check). */
-function contiguousAddr(c: SimdCtx, arrInst: Inst, idx: Inst[], s: ScalarKind, grad: boolean): number | null {
+/**
+ * If `arr[idx]` (scalar at byte `off` of the element) is a 4-lane access of consecutive elements
+ * of a parameter whose elements are 4, 8, 12 or 16 bytes of 32-bit scalars, the address of lane
+ * 0's element and the element size (the entry checks the stride at run time).
+ */
+function consecutiveAddr(c: SimdCtx, arrInst: Inst, idx: Inst[], s: ScalarKind, off: number, grad: boolean): { addr: number; size: number } | null {
   if (arrInst.op !== "param" || arrInst.type.k !== "array") return null;
-  if (scalarBytes(s) !== 4 || layoutOf(arrInst.type.elem).size !== 4) return null;
+  const size = layoutOf(arrInst.type.elem).size;
+  if (scalarBytes(s) !== 4 || ![4, 8, 12, 16].includes(size) || off % 4 !== 0 || off >= size) return null;
   const vary = idx.map((i) => c.isVarying(i));
   const k = vary.indexOf(true);
   if (k < 0 || vary.lastIndexOf(true) !== k || !c.info.affine.has(idx[k])) return null;
@@ -51,7 +56,7 @@ function contiguousAddr(c: SimdCtx, arrInst: Inst, idx: Inst[], s: ScalarKind, g
   if (l0 === undefined) return null;
   const p = arrInst.attrs.index as number;
   const list = c.contiguous.get(p) ?? [];
-  if (!list.some((x) => x.axis === k)) list.push({ axis: k, bytes: 4 });
+  if (!list.some((x) => x.axis === k)) list.push({ axis: k, bytes: size });
   c.contiguous.set(p, list);
   const a = c.arr(arrInst), m = c.m, g = (x: number) => m.local.get(x, I32);
   let e = g(grad ? a.grad : a.data);
@@ -60,7 +65,27 @@ function contiguousAddr(c: SimdCtx, arrInst: Inst, idx: Inst[], s: ScalarKind, g
     if (i.op === "const" && Number(i.attrs.value) === 0) return;
     e = m.i32.add(e, m.i32.mul(v, g(a.strides[j])));
   });
-  return e;
+  return { addr: e, size };
+}
+
+/** Bytes of 32-bit word `w` for an i8x16.shuffle mask (first operand 0..3, second 4..7). */
+const wordBytes = (w: number) => [4 * w, 4 * w + 1, 4 * w + 2, 4 * w + 3];
+
+/**
+ * Component `off` of 4 consecutive `size`-byte elements at `base`: loads the 4 elements (size / 4
+ * vectors) and picks word `off/4 + (size/4) * l` into lane l (an AoS -> SoA shuffle).
+ */
+function stridedLoad(c: SimdCtx, base: () => number, size: number, off: number): number {
+  const m = c.m, K = size / 4, w0 = off / 4;
+  const vec = (j: number) => m.v128.load(16 * j, 4, base());
+  const words = [0, 1, 2, 3].map((l) => w0 + K * l);
+  // Words 0..7 come from vectors 0 and 1, words 8..15 from vectors 2 and 3.
+  const lowMask = words.flatMap((w) => wordBytes(w < 8 ? w : 0));
+  const low = m.i8x16.shuffle(vec(0), K > 1 ? vec(1) : vec(0), lowMask);
+  if (words.every((w) => w < 8)) return low;
+  const highMask = words.flatMap((w) => wordBytes(w >= 8 ? w - 8 : 0));
+  const high = m.i8x16.shuffle(vec(2), K > 3 ? vec(3) : vec(2), highMask);
+  return m.i8x16.shuffle(low, high, words.flatMap((w, l) => wordBytes(w < 8 ? l : 4 + l)));
 }
 
 function gatherInto(c: SimdCtx, s: ScalarKind, out: number, cur: number | null, load: (l: number) => number): number[] {
@@ -77,14 +102,14 @@ export function lowerVaryingLoad(c: SimdCtx, inst: Inst, cur: number | null): nu
   const idx = inst.args.slice(1), a = c.arr(inst.args[0]);
   const out = c.addLocal(V128);
   c.vvals.set(inst, out);
-  const addr0 = contiguousAddr(c, inst.args[0], idx, s, grad);
-  if (addr0 !== null) {
+  const at = consecutiveAddr(c, inst.args[0], idx, s, off, grad);
+  if (at !== null) {
     c.vecOps++;
     const base = c.addLocal(I32), B = () => m.local.get(base, I32);
-    const vload = m.local.set(out, m.v128.load(off, 4, B()));
-    if (cur === null) return [m.local.set(base, addr0), vload];
-    const slow = gatherInto(c, s, out, cur, (l) => loadScalar(m, s, off + 4 * l, B()));
-    return [m.local.set(base, addr0), m.if(m.i32x4.all_true(c.vget(cur)), vload, m.block(null, slow))];
+    const vload = m.local.set(out, at.size === 4 ? m.v128.load(off, 4, B()) : stridedLoad(c, B, at.size, off));
+    if (cur === null) return [m.local.set(base, at.addr), vload];
+    const slow = gatherInto(c, s, out, cur, (l) => loadScalar(m, s, off + at.size * l, B()));
+    return [m.local.set(base, at.addr), m.if(m.i32x4.all_true(c.vget(cur)), vload, m.block(null, slow))];
   }
   return gatherInto(c, s, out, cur, (l) => loadScalar(m, s, off, laneAddr(c, a, idx, grad, l)));
 }
@@ -93,14 +118,16 @@ export function lowerVaryingStore(c: SimdCtx, inst: Inst, cur: number | null): n
   const m = c.m, off = inst.attrs.off as number, grad = !!inst.attrs.grad;
   const idx = inst.args.slice(1, -1), val = inst.args[inst.args.length - 1], s = kindOf(val.type);
   const a = c.arr(inst.args[0]);
-  const addr0 = contiguousAddr(c, inst.args[0], idx, s, grad);
-  if (addr0 !== null) {
-    c.vecOps++;
+  const at = consecutiveAddr(c, inst.args[0], idx, s, off, grad);
+  if (at !== null) {
     const base = c.addLocal(I32), B = () => m.local.get(base, I32);
+    const lanes = (cu: number | null) => [0, 1, 2, 3].map((l) => guard(c, cu, l, storeScalar(m, s, off + at.size * l, B(), c.laneOf(val, l))));
+    // Elements wider than one scalar: a scatter (other components must not be rewritten).
+    if (at.size !== 4) { c.laneOps++; return [m.local.set(base, at.addr), ...lanes(cur)]; }
+    c.vecOps++;
     const vstore = m.v128.store(off, 4, B(), c.vuse(val));
-    if (cur === null) return [m.local.set(base, addr0), vstore];
-    const slow = [0, 1, 2, 3].map((l) => guard(c, cur, l, storeScalar(m, s, off + 4 * l, B(), c.laneOf(val, l))));
-    return [m.local.set(base, addr0), m.if(m.i32x4.all_true(c.vget(cur)), vstore, m.block(null, slow))];
+    if (cur === null) return [m.local.set(base, at.addr), vstore];
+    return [m.local.set(base, at.addr), m.if(m.i32x4.all_true(c.vget(cur)), vstore, m.block(null, lanes(cur)))];
   }
   c.laneOps++;
   return [0, 1, 2, 3].map((l) => guard(c, cur, l, storeScalar(m, s, off, laneAddr(c, a, idx, grad, l), c.laneOf(val, l))));

@@ -61,7 +61,11 @@ export function lowerVaryingCall(c: SimdCtx, inst: Inst): number[] {
   const t: Translation = { c, probe: probeLocals, args: inst.args, lets: new Map(), pre: [] };
   const probe: WasmLowerCtx = {
     m: c.m, bn: binaryen,
-    callLib: () => { throw NOT_VEC; },
+    // Library functions with a 4-lane version stay calls; translate() swaps in the vector one.
+    callLib: (name, args, r) => {
+      if (!c.lib.hasVector(name)) throw NOT_VEC;
+      return c.m.call(`lib_${name}`, args, wt(r));
+    },
     // A value the lowering binds once: translated (once) where it is first read.
     tee: (expr, ks) => {
       const l = c.addLocal(wt(ks));
@@ -125,6 +129,13 @@ function translate(t: Translation, e: number): { e: number; mask: boolean } {
       }
       if (!kids.length) throw NOT_VEC;
       return translate(t, kids[kids.length - 1]);
+    }
+    case binaryen.CallId: {
+      const name = String(info.target);
+      if (!name.startsWith("lib_")) throw NOT_VEC;
+      const ops = (info.operands as number[]).map((o) => translate(t, o));
+      if (ops.some((o) => o.mask)) throw NOT_VEC;
+      return { e: c.lib.vcall(name.slice(4), ops.map((o) => o.e)), mask: false };
     }
     case binaryen.ConstId:
       if (info.type === binaryen.i32) return { e: m.i32x4.splat(m.i32.const(info.value)), mask: false };
