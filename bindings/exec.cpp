@@ -22,6 +22,15 @@ Napi::Value ModuleGetFunction(const Napi::CallbackInfo& info) {
   return big(info.Env(), moduleGetFunction(mod, argString(info, 1, "moduleGetFunction")));
 }
 
+Napi::Value ModuleGetGlobal(const Napi::CallbackInfo& info) {
+  uint64_t mod = argU64(info, 0, "moduleGetGlobal");
+  auto [ptr, bytes] = moduleGetGlobal(mod, argString(info, 1, "moduleGetGlobal"));
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("ptr", big(info.Env(), ptr));
+  o.Set("bytes", Napi::Number::New(info.Env(), static_cast<double>(bytes)));
+  return o;
+}
+
 Napi::Value ModuleUnload(const Napi::CallbackInfo& info) {
   moduleUnload(argU64(info, 0, "moduleUnload"));
   return info.Env().Undefined();
@@ -246,6 +255,7 @@ void initExec(Napi::Env env, Napi::Object e) {
   auto add = [&](const char* name, Napi::Function f) { e.Set(name, f); };
   add("moduleLoad", Napi::Function::New<Wrap<ModuleLoad>>(env, "moduleLoad"));
   add("moduleGetFunction", Napi::Function::New<Wrap<ModuleGetFunction>>(env, "moduleGetFunction"));
+  add("moduleGetGlobal", Napi::Function::New<Wrap<ModuleGetGlobal>>(env, "moduleGetGlobal"));
   add("moduleUnload", Napi::Function::New<Wrap<ModuleUnload>>(env, "moduleUnload"));
   add("functionAttributes", Napi::Function::New<Wrap<FunctionAttributes_>>(env, "functionAttributes"));
   add("occupancyMaxPotentialBlockSize", Napi::Function::New<Wrap<Occupancy>>(env, "occupancy"));

@@ -22,6 +22,18 @@ export type { DType } from "./runtime/dtype.js";
 export { float32 as f32, float64 as f64, int32 as i32, uint32 as u32, int64 as i64, uint64 as u64 } from "./runtime/dtype.js";
 
 let initDone: Promise<void> | null = null;
+let cpuPool: { setNumThreads(n: number): void; getNumThreads(): number } | null = null;
+
+/** Threads CPU launches use (default: WEFT_NUM_THREADS or every core; 1 = the main thread only). */
+export function setCpuThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setCpuThreads: expected a positive integer, got ${n}`);
+  if (!cpuPool) throw new Error("setCpuThreads: call await wf.init() first");
+  cpuPool.setNumThreads(n);
+}
+export function getCpuThreads(): number {
+  if (!cpuPool) throw new Error("getCpuThreads: call await wf.init() first");
+  return cpuPool.getNumThreads();
+}
 
 /** Loads the backends and finds the devices. Idempotent; safe to call many times. */
 export function init(): Promise<void> {
@@ -31,6 +43,7 @@ export function init(): Promise<void> {
     // run synchronously inside launch; loadModule alone never needs it on a cache hit.
     await loadFrontend();
     await loadBackend(cpuDevice, "auto");
+    cpuPool = await import("./backends/wasm/device.js");
     if (devices().some((d) => d.isCuda)) await loadBackend(devices().find((d) => d.isCuda)!, "cuda");
   })();
   return initDone;

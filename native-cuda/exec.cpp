@@ -60,6 +60,17 @@ uint64_t moduleGetFunction(uint64_t mod, const std::string& name) {
   return id(fn);
 }
 
+// The address and size of a `__device__` variable (the generated code's error record).
+std::pair<uint64_t, size_t> moduleGetGlobal(uint64_t mod, const std::string& name) {
+  int dev = handleDevice(mod, Kind::Module);
+  enter(dev);
+  CUdeviceptr ptr = 0;
+  size_t bytes = 0;
+  CUresult r = drv.cuModuleGetGlobal(&ptr, &bytes, as<CUmodule>(mod), name.c_str());
+  if (r != CUDA_SUCCESS) fail(r, dev, "cuModuleGetGlobal(\"" + name + "\")");
+  return {static_cast<uint64_t>(ptr), bytes};
+}
+
 void moduleUnload(uint64_t mod) {
   int dev = handleDevice(mod, Kind::Module);
   unregisterHandle(mod, Kind::Module);

@@ -65,6 +65,7 @@ std::vector<Sym> driverSymbols() {
       {SLOT(drv, cuMemsetD32Async), {"cuMemsetD32Async"}, true},
       {SLOT(drv, cuModuleLoadData), {"cuModuleLoadData"}, true},
       {SLOT(drv, cuModuleGetFunction), {"cuModuleGetFunction"}, true},
+      {SLOT(drv, cuModuleGetGlobal), {"cuModuleGetGlobal_v2"}, true},
       {SLOT(drv, cuModuleUnload), {"cuModuleUnload"}, true},
       {SLOT(drv, cuFuncGetAttribute), {"cuFuncGetAttribute"}, true},
       {SLOT(drv, cuOccupancyMaxPotentialBlockSize), {"cuOccupancyMaxPotentialBlockSize"}, false},

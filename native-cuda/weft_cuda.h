@@ -94,6 +94,7 @@ void memsetD32(int dev, uint64_t ptr, unsigned value, size_t count, Stream strea
 // ---- exec.cpp ----
 uint64_t moduleLoad(int dev, const void* image, size_t bytes);
 uint64_t moduleGetFunction(uint64_t mod, const std::string& name);
+std::pair<uint64_t, size_t> moduleGetGlobal(uint64_t mod, const std::string& name);
 void moduleUnload(uint64_t mod);
 struct FunctionAttributes {
   int maxThreadsPerBlock, numRegs, sharedSizeBytes, localSizeBytes;

@@ -297,6 +297,7 @@ export function convertScalar(v: any, from: ScalarKind, to: ScalarKind): any {
   if (from === to) return v;
   if (to === "bool") return typeof v === "bigint" ? v !== 0n : v !== 0;
   const num = typeof v === "boolean" ? (v ? 1 : 0) : v;
+  if (to === "f32" && typeof num === "bigint") return bigintToF32(num);
   if (to === "f32" || to === "f64") return wrap(to, Number(num));
   if (from === "f32" || from === "f64") {
     if (Number.isNaN(num)) return wrap(to, 0);
@@ -310,6 +311,25 @@ export function convertScalar(v: any, from: ScalarKind, to: ScalarKind): any {
     return Math.min(Math.max(t, lo as number), hi as number);
   }
   return wrap(to, typeof num === "bigint" ? (to === "i64" || to === "u64" ? num : Number(BigInt.asIntN(64, num) & 0xffffffffn)) : num);
+}
+
+/**
+ * i64/u64 -> f32 rounded once, as C and wasm do: Number(v) would round to f64 first, and that
+ * double rounding can land on an f32 tie. Keep 26 significant bits with a sticky bit, then round.
+ */
+function bigintToF32(v: bigint): number {
+  const neg = v < 0n;
+  let a = neg ? -v : v;
+  const bits = a.toString(2).length;
+  let scale = 1;
+  if (bits > 26) {
+    const s = BigInt(bits - 26);
+    const rest = a & ((1n << s) - 1n);
+    a = (a >> s) | (rest ? 1n : 0n);
+    scale = 2 ** (bits - 26);
+  }
+  const r = Math.fround(Number(a) * scale);
+  return neg ? -r : r;
 }
 
 const INT_RANGE: Record<string, [number | bigint, number | bigint]> = {

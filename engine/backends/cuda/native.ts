@@ -112,6 +112,8 @@ export interface NativeCuda {
   moduleGetFunction(mod: Handle, name: string): Handle;
   /** Also invalidates the module's function handles. */
   moduleUnload(mod: Handle): void;
+  /** Address and size of a `__device__` variable of a loaded module (cuModuleGetGlobal). */
+  moduleGetGlobal(mod: Handle, name: string): { ptr: Handle; bytes: number };
   functionAttributes(fn: Handle): { maxThreadsPerBlock: number; numRegs: number; sharedSizeBytes: number; localSizeBytes: number };
   occupancyMaxPotentialBlockSize(fn: Handle, dynamicSharedBytes?: number): { minGridSize: number; blockSize: number };
   /**
