@@ -57,6 +57,8 @@ export interface KernelMeta {
   frameBytes: number;
   /** Whether the entry runs groups of 4 threads in SIMD lanes (the host only needs it for stack sizing). */
   simd: boolean;
+  /** Estimated work of one thread (IR instructions, loop bodies weighted): inline vs pool launches. */
+  cost: number;
   sites: TrapSite[];
   prints: PrintSite[];
 }

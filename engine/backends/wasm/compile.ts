@@ -39,7 +39,7 @@ export function buildModule(kernels: Func[], opts: WasmCompileOptions): { module
   kernels.forEach((fn, i) => {
     if (fn.kind !== "kernel") throw new Error(`wasm backend: '${fn.name}' is a @func; lowered modules contain kernels only`);
     const { params, argBytes } = layoutParams(fn);
-    const meta: KernelMeta = { name: fn.name, entry: `k${i}`, ndim: Math.max(1, fn.ndim), params, argBytes, frameBytes: 0, simd: false, sites: [], prints: [] };
+    const meta: KernelMeta = { name: fn.name, entry: `k${i}`, ndim: Math.max(1, fn.ndim), params, argBytes, frameBytes: 0, simd: false, cost: costOf(fn), sites: [], prints: [] };
     const c = new FnCtx(m, fn, params, lib, opts.debug, meta.sites, meta.prints);
     const body = lowerRegion(c, fn.body);
     const entry = scalarEntryBody(c, body);
@@ -79,6 +79,19 @@ export function emitText(kernels: Func[], opts: WasmCompileOptions): string {
   } finally {
     m.dispose();
   }
+}
+
+/** Instructions per thread, loop bodies counted 16 times (capped): decides inline vs pool launches. */
+function costOf(fn: Func): number {
+  let n = 0;
+  const visit = (body: Func["body"], w: number) => {
+    for (const i of body) {
+      n += w;
+      if (i.regions) for (const r of i.regions) visit(r, i.op === "loop" ? Math.min(w * 16, 1 << 12) : w);
+    }
+  };
+  visit(fn.body, 1);
+  return Math.max(1, n);
 }
 
 export function optimize(m: binaryen.Module): void {

@@ -40,9 +40,10 @@ export class WasmBackend implements Backend {
     return { target: TARGET, bytes, meta };
   }
 
-  load(artifact: CompiledArtifact, kernels: Func[]): WasmModuleHandle {
+  /** Loads an artifact; the lowered kernels are not needed (the metadata carries the layouts). */
+  load(artifact: CompiledArtifact, _kernels?: Func[] | null): WasmModuleHandle {
     if (artifact.target !== TARGET) throw new Error(`wasm backend: cannot load an artifact for target '${artifact.target}'`);
-    return new WasmModuleHandle(this, artifact.bytes, artifact.meta as ModuleMeta, kernels);
+    return new WasmModuleHandle(this, artifact.bytes, artifact.meta as ModuleMeta);
   }
 }
 
@@ -65,7 +66,7 @@ export class WasmModuleHandle implements LoadedModuleHandle {
   private printBuf = 0;
   private disposed = false;
 
-  constructor(private backend: WasmBackend, bytes: Uint8Array, readonly meta: ModuleMeta, funcs: Func[]) {
+  constructor(private backend: WasmBackend, bytes: Uint8Array, readonly meta: ModuleMeta) {
     const mem = backend.memory;
     const module = new WebAssembly.Module(bytes as BufferSource);
     const instance = new WebAssembly.Instance(module, { env: { memory: mem.memory, ...libImports(meta.libImports) } });
@@ -73,12 +74,11 @@ export class WasmModuleHandle implements LoadedModuleHandle {
     meta.kernels.forEach((km, index) => {
       const fn = instance.exports[km.entry] as Kern["fn"];
       if (typeof fn !== "function") throw new Error(`wasm backend: module '${meta.moduleName}' lacks entry ${km.entry}`);
-      const src = funcs.find((f) => f.name === km.name);
       const args = mem.alloc(km.argBytes, 16);
       const i32 = mem.i32;
       i32[(args + HDR_PRINT_BUF) >> 2] = this.printBuf;
       i32[(args + HDR_PRINT_CAP) >> 2] = this.printBuf ? PRINT_BUFFER_BYTES : 0;
-      this.kernels.set(km.name, { meta: km, index, fn, args, cost: src ? costOf(src) : 16, frame: km.frameBytes * (km.simd ? 4 : 1) });
+      this.kernels.set(km.name, { meta: km, index, fn, args, cost: km.cost ?? 16, frame: km.frameBytes * (km.simd ? 4 : 1) });
     });
     backend.pool.addModule({ id: this.id, module, lib: meta.libImports, entries: meta.kernels.map((k) => k.entry) });
   }
@@ -168,17 +168,4 @@ function packArgs(mem: CpuMemory, k: Kern, dims: number[], args: ArgValue[]): nu
     }
   }
   return total;
-}
-
-/** Instructions per thread, loop bodies counted 16 times: decides inline vs pool. */
-function costOf(fn: Func): number {
-  let n = 0;
-  const visit = (body: typeof fn.body, w: number) => {
-    for (const i of body) {
-      n += w;
-      if (i.regions) for (const r of i.regions) visit(r, i.op === "loop" ? Math.min(w * 16, 1 << 12) : w);
-    }
-  };
-  visit(fn.body, 1);
-  return Math.max(1, n);
 }
