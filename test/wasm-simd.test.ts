@@ -273,6 +273,28 @@ describe("wasm backend: SIMD entry", () => {
     });
   }
 
+  test("a trap under a varying condition reports the trapping lane's values", () => {
+    const k = kernel("chk", [sc("bad", "i32"), arr("x"), arr("o")], (b, [bad, x, o]) => {
+      const i = b.tid(0);
+      const v = b.aload(x, [i], F32);
+      b.if(b.call("eq", i, bad), () => { b.trap(7, [i, v]); });
+      b.astore(o, [i], b.call("mul", v, b.f(2)));
+    });
+    const h = load([k]);
+    expect(h.meta.kernels[0].simd).toBe(true);
+    pool.setNumThreads(1);
+    const X = devArray("f32", Array.from({ length: 64 }, (_, i) => i + 0.5)), O = devArray("f32", 64);
+    for (const bad of [0, 6, 41]) {
+      let err: any = null;
+      try { h.launch("chk", [64], [bad, X.arg, O.arg]); } catch (e) { err = e; }
+      expect(err?.code).toBe(7);
+      expect(err?.detail).toEqual([bad, bad + 0.5]);
+    }
+    h.launch("chk", [64], [-1, X.arg, O.arg]);
+    expect(O.view[63]).toBe(127);
+    h.dispose();
+  });
+
   test("kernels that would run mostly lane by lane keep the scalar entry", () => {
     const k = kernel("idiv", [arr("x", "i32")], (b, [x]) => {
       const i = b.tid(0);
