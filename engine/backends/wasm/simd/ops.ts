@@ -146,7 +146,7 @@ function translate(t: Translation, e: number): { e: number; mask: boolean } {
       if (!f) throw NOT_VEC;
       const x = translate(t, info.value);
       if (x.mask && info.op !== b.EqZInt32) throw NOT_VEC;
-      return { e: f(m, x.e), mask: maskOps.has(info.op) };
+      return { e: f(m, x.e), mask: info.op === b.EqZInt32 };
     }
     case binaryen.BinaryId: {
       const sh = shiftOps.get(info.op);
