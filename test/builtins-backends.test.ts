@@ -181,7 +181,13 @@ describe("builtins on every backend", () => {
     expect(ref[16 * 2]).toBe(3); // round(2.5)
     expect(ref[16 * 3]).toBe(-3); // round(-2.5)
     expect(ref[16 * 4]).toBe(0); // round(0.49999997)
-    for (const [be, outs] of res) expect(firstDiff(outs[0], ref, 16), `${be} vs interp`).toBeNull();
+    for (const [be, outs] of res) {
+      // CUDA contracts lerp and smoothstep (slots 12, 13) into FMAs: those within C.exactF32.abs.
+      const tol = be === "cuda" ? C.exactF32.abs! : {};
+      const strip = (xs: number[]) => xs.map((v, k) => ((k % 16) in tol ? 0 : v));
+      expect(firstDiff(strip(outs[0]), strip(ref), 16), `${be} vs interp`).toBeNull();
+      outs[0].forEach((v, k) => { if ((k % 16) in tol) expect(Math.abs(v - ref[k]), `${be} slot ${k % 16}`).toBeLessThan(tol[k % 16]); });
+    }
   });
 
   it("exact f64 and integer builtins are bit-identical", () => {

@@ -20,7 +20,7 @@ describe("arrays", () => {
   });
 
   it("from TypedArray, number[] and nested arrays, with zero-copy CPU views", () => {
-    const a = wf.array(new Float32Array([1, 2, 3]));
+    const a = wf.array(new Float32Array([1, 2, 3]), { device: "cpu" });
     const view = a.toTypedArray();
     expect(view.buffer).toBe(cpuRawMemory().buffer);
     view[1] = 42;
@@ -58,6 +58,7 @@ describe("arrays", () => {
     expect(() => wf.array([1, 2, 3, 4], { dtype: wf.vec3 })).toThrow(/expected .*vec3/);
     expect(() => wf.full(2, [1, 2], wf.vec3)).toThrow(/expected vec3 \(3 numbers\)/);
     expect(() => wf.zeros(2, { device: "cuda:7" })).toThrow(/unknown device 'cuda:7': available devices are cpu/);
+    expect(() => wf.zeros(2, { device: "tpu" })).toThrow(/unknown device 'tpu'/);
     const a = wf.zeros(3);
     a.dispose();
     expect(() => a.toArray()).toThrow(/was disposed/);
