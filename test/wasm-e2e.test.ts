@@ -25,6 +25,7 @@ function runAll(src: string, name: string, dims: number[], setup: () => { args: 
     for (const threads of [1, Math.max(2, saved)]) {
       pool.setNumThreads(threads);
       const { args, read } = setup();
+      if (useSimd && simd) expect(h.usesSimd(name, dims, args), `${name} runs its SIMD entry`).toBe(true);
       h.launch(name, dims, args);
       outs.push(read());
     }

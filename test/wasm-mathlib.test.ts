@@ -43,6 +43,7 @@ describe("wasm math library (f32, in-module)", () => {
       const h = load([k]);
       const xs = inputs(lo, hi, 20000);
       const X = devArray("f32", xs), O = devArray("f32", xs.length);
+      expect(h.usesSimd("m", [xs.length], [X.arg, O.arg])).toBe(h.meta.kernels[0].simd);
       h.launch("m", [xs.length], [X.arg, O.arg]);
       let worst = 0, at = 0;
       for (let i = 0; i < xs.length; i++) {

@@ -57,6 +57,8 @@ export interface KernelMeta {
   frameBytes: number;
   /** Whether the entry runs groups of 4 threads in SIMD lanes (the host only needs it for stack sizing). */
   simd: boolean;
+  /** SIMD entries only: the byte strides the vector accesses assume (else the scalar entry runs). */
+  simdStrides?: { param: number; axis: number; bytes: number }[];
   /** Estimated work of one thread (IR instructions, loop bodies weighted): inline vs pool launches. */
   cost: number;
   sites: TrapSite[];

@@ -49,7 +49,7 @@ export function buildModule(kernels: Func[], opts: WasmCompileOptions): { module
     let exported = scalarName;
     if (useSimd) {
       const simd = buildSimdEntry(m, fn, params, lib, scalarName, c.frameBytes, meta.sites);
-      if (simd) { exported = simd; meta.simd = true; }
+      if (simd) { exported = simd.name; meta.simd = true; meta.simdStrides = simd.strides; }
     }
     m.addFunctionExport(exported, meta.entry);
     metas.push(meta);

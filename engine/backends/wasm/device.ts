@@ -107,6 +107,17 @@ export class WasmModuleHandle implements LoadedModuleHandle {
     if (messages.length) throw decodeTrap(meta, mem, k.args, messages);
   }
 
+  /**
+   * Whether a launch with these dims and arguments runs its 4-lane groups on the SIMD entry (the
+   * kernel has one, the arrays have the strides it assumes, multi-dimensional rows hold whole groups).
+   */
+  usesSimd(kernel: string, dims: number[], args: ArgValue[]): boolean {
+    const k = this.kernels.get(kernel);
+    if (!k || !k.meta.simd) return false;
+    if (k.meta.ndim > 1 && dims[dims.length - 1] % 4 !== 0) return false;
+    return (k.meta.simdStrides ?? []).every(({ param, axis, bytes }) => (args[param] as ArrayArg).strides[axis] === bytes);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -13,7 +13,9 @@ import { GROUP_LABEL, lowerRegionSimd } from "./control.js";
 import { allOnes, SimdCtx, V128, zeros } from "./ctx.js";
 import { zeroVars } from "../lower-control.js";
 
-export function buildSimdEntry(m: binaryen.Module, fn: Func, slots: ParamSlot[], lib: MathLib, scalarName: string, frameBytes: number, sites: TrapSite[]): string | null {
+export interface SimdEntry { name: string; strides: { param: number; axis: number; bytes: number }[] }
+
+export function buildSimdEntry(m: binaryen.Module, fn: Func, slots: ParamSlot[], lib: MathLib, scalarName: string, frameBytes: number, sites: TrapSite[]): SimdEntry | null {
   const info = analyzeSimd(fn);
   if (info.reason) return null;
   findLeaks(fn.body, info);
@@ -81,5 +83,6 @@ export function buildSimdEntry(m: binaryen.Module, fn: Func, slots: ParamSlot[],
   ]);
   const name = `${scalarName.replace(/_scalar$/, "")}_simd`;
   m.addFunction(name, binaryen.createType([i32, i32, i32, i32]), binaryen.none, c.localTypes, entry);
-  return name;
+  const strides = [...c.contiguous].flatMap(([param, list]) => list.map(({ axis, bytes }) => ({ param, axis, bytes })));
+  return { name, strides };
 }

@@ -39,8 +39,8 @@ const UN: [string, (m: any, x: number) => number][] = [
   ["EqZInt32", (m, x) => m.i32x4.eq(x, m.v128.const(new Array(16).fill(0)))],
 ];
 const SHIFTS: [string, string][] = [["ShlInt32", "shl"], ["ShrSInt32", "shr_s"], ["ShrUInt32", "shr_u"]];
-/** Results that are already lane masks. */
-const MASKS = new Set(["Eq", "Ne", "Lt", "Le", "Gt", "Ge", "EqZ"].flatMap((p) => [`${p}Float32`, `${p}Int32`, `${p}SInt32`, `${p}UInt32`]));
+/** Binary ops whose results are already lane masks (binaryen numbers unary and binary ops separately). */
+const MASKS = new Set(["Eq", "Ne", "Lt", "Le", "Gt", "Ge"].flatMap((p) => [`${p}Float32`, `${p}Int32`, `${p}SInt32`, `${p}UInt32`]));
 const binOps = new Map<number, V>(BIN.map(([n, f]) => [b[n] as number, f]));
 const unOps = new Map<number, (m: any, x: number) => number>(UN.map(([n, f]) => [b[n] as number, f]));
 const shiftOps = new Map<number, string>(SHIFTS.map(([n, f]) => [b[n] as number, f]));
