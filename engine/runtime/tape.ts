@@ -6,9 +6,9 @@
 // reverse mode: an array that a recorded launch read being overwritten (by a later recorded launch,
 // or by the launch itself) before `backward`. The adjoint would replay with the new values.
 
-import { WeftArray } from "./array.js";
+import { WeftArray, zeros } from "./array.js";
 import { LaunchRecord, launchObservers, launchVariant } from "./launch.js";
-import { typeName } from "../ir/types.js";
+import { Type, scalarLeaves, typeName } from "../ir/types.js";
 
 export interface TapeOptions { debug?: boolean }
 
@@ -77,9 +77,30 @@ export class Tape {
       if (!arr.grad) throw new Error(`Tape.backward: output ${arr} has no gradient buffer (requiresGrad: true)`);
       arr.grad.assign(g as any);
     }
-    for (let k = this.launches.length - 1; k >= 0; k--) {
-      const r = this.launches[k];
-      launchVariant(r.kernel, r.dims, r.inputs, { ...r.opts, device: r.device }, "adjoint");
+    // A float array without a gradient buffer is a constant: each adjoint launch lends it a zeroed
+    // scratch buffer (an adjoint kernel reads and accumulates the `.grad` of every float array it
+    // uses; without one, release builds would write through address 0).
+    const scratch = new Map<WeftArray, WeftArray>();
+    try {
+      for (let k = this.launches.length - 1; k >= 0; k--) {
+        const r = this.launches[k];
+        const lent: WeftArray[] = [];
+        for (const a of r.inputs) {
+          if (!(a instanceof WeftArray) || a.grad || !hasFloat(a.type)) continue;
+          let g = scratch.get(a);
+          if (g) g.zero();
+          else scratch.set(a, g = zeros(a.shape, { dtype: a.dtype, device: a.device }));
+          a.grad = g;
+          lent.push(a);
+        }
+        try {
+          launchVariant(r.kernel, r.dims, r.inputs, { ...r.opts, device: r.device }, "adjoint");
+        } finally {
+          for (const a of lent) a.grad = null;
+        }
+      }
+    } finally {
+      for (const g of scratch.values()) g.dispose();
     }
   }
 
@@ -102,6 +123,10 @@ export class Tape {
     this.readBy.clear();
     this.problems = [];
   }
+}
+
+function hasFloat(t: Type): boolean {
+  return scalarLeaves(t).some(([, s]) => s === "f32" || s === "f64");
 }
 
 function overlaps(a: WeftArray, b: WeftArray): boolean {
