@@ -14,8 +14,8 @@ import { buildSimdEntry } from "./simd/entry.js";
 export interface WasmCompileOptions {
   debug: boolean;
   moduleName: string;
-  /** Run binaryen's optimizer (default true). */
-  optimize?: boolean;
+  /** Run binaryen's optimizer (default true); a list runs those passes instead of -O3. */
+  optimize?: boolean | string[];
   /** Emit SIMD entries where possible (default true; never in debug mode). */
   simd?: boolean;
   /** Use the in-module math library where available (default true). */
@@ -62,7 +62,7 @@ export function compileWasm(kernels: Func[], opts: WasmCompileOptions): { bytes:
   const { module: m, meta } = buildModule(kernels, opts);
   try {
     validateOrThrow(m, opts.moduleName);
-    if (opts.optimize !== false) optimize(m);
+    optimizeWith(m, opts.optimize);
     return { bytes: m.emitBinary(), meta };
   } finally {
     m.dispose();
@@ -74,7 +74,7 @@ export function emitText(kernels: Func[], opts: WasmCompileOptions): string {
   const { module: m } = buildModule(kernels, opts);
   try {
     validateOrThrow(m, opts.moduleName);
-    if (opts.optimize !== false) optimize(m);
+    optimizeWith(m, opts.optimize);
     return m.emitText();
   } finally {
     m.dispose();
@@ -92,6 +92,12 @@ function costOf(fn: Func): number {
   };
   visit(fn.body, 1);
   return Math.max(1, n);
+}
+
+function optimizeWith(m: binaryen.Module, how: WasmCompileOptions["optimize"]): void {
+  if (how === false) return;
+  if (Array.isArray(how)) m.runPasses(how);
+  else optimize(m);
 }
 
 export function optimize(m: binaryen.Module): void {

@@ -39,14 +39,23 @@ class VB extends FnBuilder {
 }
 
 type Half = (b: VB, x: number, out: number[]) => number;
+type Half2 = (b: VB, x: number, y: number, out: number[]) => number;
 
 /** Defines `vlib_<name>`: promote each half to f64x2, run `half`, demote and rejoin. */
 function define(m: binaryen.Module, fname: string, half: Half, guard?: (b: VB) => number): void {
-  const b = new VB(m, [V]);
+  defineN(m, fname, 1, (b, [x], out) => half(b, x, out), guard);
+}
+function define2(m: binaryen.Module, fname: string, half: Half2): void {
+  defineN(m, fname, 2, (b, [x, y], out) => half(b, x, y, out));
+}
+
+function defineN(m: binaryen.Module, fname: string, arity: number, half: (b: VB, xs: number[], out: number[]) => number, guard?: (b: VB) => number): void {
+  const b = new VB(m, new Array(arity).fill(V));
   const stmts: number[] = [];
   if (guard) stmts.push(guard(b));
-  const lo = b.tmp(m.f64x2.promote_low_f32x4(b.v(0)), stmts);
-  const hi = b.tmp(m.f64x2.promote_low_f32x4(m.i8x16.shuffle(b.v(0), b.v(0), [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7])), stmts);
+  const HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+  const lo = Array.from({ length: arity }, (_, k) => b.tmp(m.f64x2.promote_low_f32x4(b.v(k)), stmts));
+  const hi = Array.from({ length: arity }, (_, k) => b.tmp(m.f64x2.promote_low_f32x4(m.i8x16.shuffle(b.v(k), b.v(k), HIGH)), stmts));
   const rl = b.tmp(half(b, lo, stmts), stmts);
   const rh = b.tmp(half(b, hi, stmts), stmts);
   stmts.push(m.i8x16.shuffle(m.f32x4.demote_f64x2_zero(b.v(rl)), m.f32x4.demote_f64x2_zero(b.v(rh)),
@@ -108,6 +117,52 @@ function logHalf(scale: number): Half {
   };
 }
 
+/** atan(t) for t >= 0 (the scalar w_atan's steps, lane-wise selects instead of branches). */
+function atanCore(b: VB, t0: number, out: number[]): number {
+  const m = b.m, d = m.f64x2, r3 = Math.sqrt(3);
+  const series = Array.from({ length: 12 }, (_, k) => (k % 2 ? -1 : 1) / (2 * k + 1));
+  const inv = b.tmp(d.gt(b.v(t0), b.k(1)), out);
+  const t = b.tmp(m.v128.bitselect(d.div(b.k(1), b.v(t0)), b.v(t0), b.v(inv)), out);
+  const big = b.tmp(d.gt(b.v(t), b.k(2 - r3)), out);
+  const u = b.tmp(m.v128.bitselect(d.div(d.sub(d.mul(b.v(t), b.k(r3)), b.k(1)), d.add(b.k(r3), b.v(t))), b.v(t), b.v(big)), out);
+  const z = b.tmp(d.mul(b.v(u), b.v(u)), out);
+  const r = b.tmp(d.add(m.v128.bitselect(b.k(Math.PI / 6), b.k(0), b.v(big)), d.mul(b.v(u), b.horner(z, series))), out);
+  return m.v128.bitselect(d.sub(b.k(Math.PI / 2), b.v(r)), b.v(r), b.v(inv));
+}
+
+const SIGN = 0x8000000000000000n;
+
+/** atan2(y, x) with C's special cases, as the scalar atan2f. */
+const atan2Half: Half2 = (b, y, x, out) => {
+  const m = b.m, d = m.f64x2;
+  const ay = b.tmp(d.abs(b.v(y)), out), ax = b.tmp(d.abs(b.v(x)), out);
+  const core = b.tmp(atanCore(b, b.tmp(d.div(b.v(ay), b.v(ax)), out), out), out);
+  const bothZero = m.v128.and(d.eq(b.v(ay), b.k(0)), d.eq(b.v(ax), b.k(0)));
+  const bothInf = m.v128.and(d.eq(b.v(ay), b.k(Infinity)), d.eq(b.v(ax), b.k(Infinity)));
+  const a0 = b.tmp(m.v128.bitselect(b.k(0), m.v128.bitselect(b.k(Math.PI / 4), b.v(core), bothInf), bothZero), out);
+  const a = b.tmp(m.v128.bitselect(d.sub(b.k(Math.PI), b.v(a0)), b.v(a0), m.i64x2.lt_s(b.v(x), b.ki(0n))), out);
+  return m.v128.bitselect(b.v(y), m.v128.bitselect(b.v(y), b.v(a), b.ki(SIGN)), d.ne(b.v(y), b.v(y)));
+};
+
+/** C powf, as the scalar powf: exp(y log|x|) with its special cases. */
+const powHalf: Half2 = (b, x, y, out) => {
+  const m = b.m, d = m.f64x2;
+  const ax = b.tmp(d.abs(b.v(x)), out);
+  const lg = b.tmp(logHalf(1)(b, ax, out), out);
+  const r = b.tmp(expHalf(1)(b, b.tmp(d.mul(b.v(y), b.v(lg)), out), out), out);
+  const isInt = b.tmp(d.eq(d.trunc(b.v(y)), b.v(y)), out);
+  const half = () => d.mul(b.v(y), b.k(0.5));
+  const odd = m.v128.and(m.v128.and(b.v(isInt), d.lt(d.abs(b.v(y)), b.k(2 ** 24))), d.ne(d.trunc(half()), half()));
+  const neg = b.tmp(m.i64x2.lt_s(b.v(x), b.ki(0n)), out);
+  // Negative x: odd integer powers flip the sign; a finite non-integer power of a nonzero x is NaN.
+  const signed = m.v128.bitselect(d.neg(b.v(r)), b.v(r), m.v128.and(b.v(neg), odd));
+  const nanNeg = m.v128.and(m.v128.and(b.v(neg), m.v128.not(b.v(isInt))), m.v128.and(d.ne(b.v(ax), b.k(0)), d.ne(b.v(ax), b.k(Infinity))));
+  let e = m.v128.bitselect(b.k(NaN), signed, nanNeg);
+  e = m.v128.bitselect(b.k(1), e, m.v128.and(d.eq(b.v(ax), b.k(1)), d.eq(d.abs(b.v(y)), b.k(Infinity))));
+  e = m.v128.bitselect(d.add(b.v(x), b.v(y)), e, m.v128.or(d.ne(b.v(x), b.v(x)), d.ne(b.v(y), b.v(y))));
+  return m.v128.bitselect(b.k(1), e, m.v128.or(d.eq(b.v(y), b.k(0)), d.eq(b.v(x), b.k(1))));
+};
+
 /** sin/cos lanes with |x| >= 2^20 (or NaN/inf) go to the scalar function, lane by lane. */
 function sincosGuard(scalar: string): (b: VB) => number {
   return (b) => {
@@ -129,4 +184,7 @@ export const VEC_IMPLS: Record<string, VecImpl> = {
   logf: (m, n) => define(m, n, logHalf(1)),
   log2f: (m, n) => define(m, n, logHalf(Math.LOG2E)),
   log10f: (m, n) => define(m, n, logHalf(Math.LOG10E)),
+  atanf: (m, n) => define(m, n, (b, x, out) => m.v128.bitselect(b.v(x), atanCore(b, b.tmp(m.f64x2.abs(b.v(x)), out), out), b.ki(SIGN))),
+  atan2f: (m, n) => define2(m, n, atan2Half),
+  powf: (m, n) => define2(m, n, powHalf),
 };
