@@ -126,7 +126,7 @@ export function resolveRef(cx: FnCtx, e: ts.Expression, write: boolean): Ref {
     }
     if (r.k === "arr" && r.idx.length < r.ndim) return cx.fail(e, needIndices(ref.type, r.idx.length));
     if (ref.type.k === "array") {
-      const arr = rootValue(cx, ref);
+      const arr = arrayValue(cx, ref, e.expression);
       if (name === "length") {
         if (ref.type.ndim !== 1) return cx.fail(e.name, `${typeName(ref.type)} has no .length; use .shape[d]`);
         return valueRef(cx.b.ashape(arr, 0));
@@ -158,14 +158,15 @@ export function resolveRef(cx: FnCtx, e: ts.Expression, write: boolean): Ref {
       ref.type = r.elem;
       return ref;
     }
-    if (ref.type.k === "array" && ref.steps.length === 0) {
+    if (ref.type.k === "array") {
       const at = ref.type;
-      const arr = r.k === "arr" ? r.arr : rootValue(cx, ref);
+      const arr = r.k === "arr" ? r.arr : arrayValue(cx, ref, e.expression);
       const have = r.k === "arr" ? r.idx : [];
       if (have.length + idx.length > at.ndim)
         return cx.fail(e.argumentExpression, `${typeName(at)} takes ${at.ndim} ind${at.ndim === 1 ? "ex" : "ices"}, got ${have.length + idx.length}`);
       const all = [...have, ...idx.map((x) => emitIndex(cx, x))];
       ref.root = { k: "arr", arr, idx: all, ndim: at.ndim, elem: at.elem };
+      ref.steps = [];
       ref.type = all.length === at.ndim ? at.elem : at;
       return ref;
     }
@@ -190,6 +191,11 @@ export function checkComplete(cx: FnCtx, ref: Ref, at: ts.Node): void {
   if (r.k === "arr" && r.idx.length < r.ndim) cx.fail(at, needIndices(ref.type, r.idx.length));
   if (r.k === "fixedbase") cx.fail(at, `StaticArray '${r.name}' is not a value; index it (${r.name}[i])`);
   if (r.k === "shape") cx.fail(at, "use .shape[d] with a constant dimension d");
+}
+
+/** The array a ref names: a parameter or local, or an array field of a struct (`mesh.points`). */
+function arrayValue(cx: FnCtx, ref: Ref, at: ts.Node): Inst {
+  return ref.steps.length ? readRef(cx, ref, at) : rootValue(cx, ref);
 }
 
 function rootValue(cx: FnCtx, ref: Ref): Inst {

@@ -8,7 +8,7 @@ import { ScalarKind, Type, componentCount, componentScalar, isInt, scalar, typeE
 import { FnCtx, unparen } from "./context.js";
 import { emitLiteralExpr, emitValue } from "./expr.js";
 import { intLiteralValue, literalTarget, litKind } from "./literals.js";
-import { arrayNdim } from "./types.js";
+import { arrayNdim, containsArray } from "./types.js";
 import { mismatch } from "./assign.js";
 
 /** The all-zero value of a value type. */
@@ -20,7 +20,10 @@ export function zeroOf(cx: FnCtx, t: Type, at: ts.Node): Inst {
       const z = Array.from({ length: componentCount(t) }, () => b.const(0, t.s));
       return b.construct(t, z);
     }
-    case "struct": return b.construct(t, t.fields.map((f) => zeroOf(cx, f.type, at)));
+    case "struct":
+      if (containsArray(t))
+        return cx.fail(at, `struct ${t.name} has array fields, so it has no zero value; build it from an object literal (const m: ${t.name} = { ... }) or copy another ${t.name}`);
+      return b.construct(t, t.fields.map((f) => zeroOf(cx, f.type, at)));
     default: return cx.fail(at, `${typeName(t)} has no zero value`);
   }
 }

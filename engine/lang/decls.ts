@@ -5,7 +5,7 @@ import ts from "typescript";
 import { Bail, Diagnostics } from "./diagnostics.js";
 import type { FuncSig, ModuleCtx } from "./context.js";
 import type { StructType } from "./types.js";
-import { builtinValueType } from "./types.js";
+import { arrayFieldElementMessage, builtinValueType, containsArray } from "./types.js";
 
 export function declareStructs(m: ModuleCtx, decls: ts.ClassDeclaration[]): void {
   const d: Diagnostics = m.diags;
@@ -37,7 +37,7 @@ export function declareStructs(m: ModuleCtx, decls: ts.ClassDeclaration[]): void
         if (!mem.type) d.fail(mem.name, `field '${fname}' needs a type annotation`);
         if (mem.initializer) d.fail(mem.initializer, `field initializers are not supported; new ${st.name}() sets every field to zero`);
         if (st.fields.some((f) => f.name === fname)) d.fail(mem.name, `duplicate field '${fname}'`);
-        st.fields.push({ name: fname, type: m.types.elementType(mem.type) });
+        st.fields.push({ name: fname, type: m.types.fieldType(mem.type) });
       } catch (e) { if (!(e instanceof Bail)) throw e; }
     }
     if (st.fields.length === 0 && !cd.members.length) d.report(cd.name!, `struct '${st.name}' has no fields`);
@@ -56,6 +56,15 @@ export function declareStructs(m: ModuleCtx, decls: ts.ClassDeclaration[]): void
       return false;
     };
     if (contains(st)) d.report(cd.name!, `struct '${st.name}' contains itself; structs are values and cannot be recursive`);
+  }
+  // Arrays of structs that hold arrays (declared later in the file, so not checked when resolved).
+  for (const [cd, st] of ok) {
+    for (const mem of cd.members) {
+      if (!ts.isPropertyDeclaration(mem) || !ts.isIdentifier(mem.name) || !mem.type) continue;
+      const f = st.fields.find((x) => x.name === (mem.name as ts.Identifier).text);
+      const at = ts.isTypeReferenceNode(mem.type) ? mem.type.typeArguments?.[0] ?? mem.type : mem.type;
+      if (f && f.type.k === "array" && containsArray(f.type.elem)) d.report(at, arrayFieldElementMessage(f.type.elem));
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { lookupBuiltin } from "../builtins/index.js";
 import { FnCtx } from "./context.js";
 import { emitExpr, emitLiteralExpr, emitValue } from "./expr.js";
 import { literalTarget, litKind } from "./literals.js";
+import { containsArray } from "./types.js";
 
 export const BINOPS: Partial<Record<ts.SyntaxKind, string>> = {
   [ts.SyntaxKind.PlusToken]: "add", [ts.SyntaxKind.MinusToken]: "sub", [ts.SyntaxKind.AsteriskToken]: "mul",
@@ -152,7 +153,8 @@ export function emitConditional(cx: FnCtx, node: ts.ConditionalExpression, hint:
   if (!typeEq(x.type, y.type))
     return cx.fail(node, `the branches of '?:' have different types (${typeName(x.type)}, ${typeName(y.type)})`);
   if (x.type.k === "array") return cx.fail(node, "'?:' cannot choose between arrays");
-  if (cheapAndSafe(rx) && cheapAndSafe(ry) && rx.length + ry.length <= 12) {
+  // A struct holding arrays takes the branch: lowered IR selects scalars only, never arrays.
+  if (!containsArray(x.type) && cheapAndSafe(rx) && cheapAndSafe(ry) && rx.length + ry.length <= 12) {
     b.block.push(...rx, ...ry);
     return b.select(c, x, y);
   }

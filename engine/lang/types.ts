@@ -93,13 +93,34 @@ export class TypeResolver {
     return this.diags.fail(node.typeName, `unknown type '${name}'`);
   }
 
-  /** Element types of arrays and fixed arrays, and struct fields: value types only. */
+  /** Element types of arrays and fixed arrays: value types whose byte layout is defined. */
   elementType(node: ts.TypeNode): Type {
     const t = this.resolve(node);
     if (t.k === "array" || t.k === "fixed")
-      return this.diags.fail(node, `${typeName(t)} cannot be an element or field type; only value types can`);
+      return this.diags.fail(node, `${typeName(t)} cannot be an element type; only value types can`);
+    if (containsArray(t)) return this.diags.fail(node, arrayFieldElementMessage(t));
     return t;
   }
+
+  /** Struct field types: value types, and arrays (a struct may hold arrays, as in Warp). */
+  fieldType(node: ts.TypeNode): Type {
+    const t = this.resolve(node);
+    if (t.k === "fixed") return this.diags.fail(node, `${typeName(t)} cannot be a struct field; only value types and arrays can`);
+    return t;
+  }
+}
+
+/** Whether a value holds arrays (a struct with array fields, directly or in nested structs). */
+export function containsArray(t: Type, seen = new Set<string>()): boolean {
+  if (t.k === "array") return true;
+  if (t.k !== "struct" || seen.has(t.name)) return false;
+  seen.add(t.name);
+  return t.fields.some((f) => containsArray(f.type, seen));
+}
+
+/** Why a struct with array fields cannot be stored in memory (array elements, StaticArrays). */
+export function arrayFieldElementMessage(t: Type): string {
+  return `struct ${typeName(t)} has array fields, so it cannot be an array element (its byte layout is undefined); pass it as a parameter or keep it in a local`;
 }
 
 /** A value type (storable in a variable, passed by value). */

@@ -1,21 +1,35 @@
-// Splits every vector, matrix, quaternion, transform and struct value into its scalar leaves (in
-// memory order, see `scalarLeaves`), so backends see scalars and arrays only: composite variables
-// become one variable per leaf, composite loads and stores one access per leaf at its byte offset,
-// and composite kernel parameters one flat parameter per leaf. `fn.abi` records how the
-// user-visible parameters map onto the flat ones, for the runtime's argument packing.
+// Splits every vector, matrix, quaternion, transform and struct value into its leaves (in memory
+// order, see `scalarLeaves`), so backends see scalars and arrays only: composite variables become
+// one variable per leaf, composite loads and stores one access per leaf at its byte offset, and
+// composite kernel parameters one flat parameter per leaf. A struct may hold arrays (a mesh's points
+// and indices): its array fields are leaves too, so they become array values, variables and
+// parameters. `fn.abi` records how the user-visible parameters map onto the flat ones, for the
+// runtime's argument packing.
 
 import { Builder } from "../ir/builder.js";
-import { Func, Inst, Var } from "../ir/ops.js";
+import { Func, Inst, Var, walk } from "../ir/ops.js";
 import {
   I32, Type, componentCount, fieldOffsets, scalar, scalarLeaves, typeName,
 } from "../ir/types.js";
 import { substitute } from "./clone.js";
 
+export interface AbiEntry {
+  /** Which source parameter. */
+  src: number;
+  /** Byte offset of a scalar leaf inside the source value (its encoding, `encodeValue`). */
+  off: number;
+  /**
+   * For an array leaf of a struct parameter: the field names leading to it from the parameter
+   * (`["points"]`, `["bvh", "nodes"]`). The runtime passes that field's array.
+   */
+  path?: string[];
+}
+
 export interface KernelAbi {
   /** The parameters as the kernel author declared them. */
   source: { name: string; type: Type }[];
-  /** For each flat parameter: which source parameter and the byte offset of the leaf inside it. */
-  flat: { src: number; off: number }[];
+  /** For each flat parameter: which source parameter, and where the leaf is inside it. */
+  flat: AbiEntry[];
 }
 
 declare module "../ir/ops.js" {
@@ -24,13 +38,30 @@ declare module "../ir/ops.js" {
 
 const isComposite = (t: Type) => t.k === "vec" || t.k === "mat" || t.k === "quat" || t.k === "transform" || t.k === "struct";
 
+/** One leaf of a value: a scalar (at its byte offset) or an array field (by its field path). */
+export interface ValueLeaf { type: Type; off: number; path: string[] }
+
+/**
+ * The leaves of a value type in field order: scalars with their byte offsets (as `scalarLeaves`),
+ * and the arrays that structs hold. Memory layouts (`layoutOf`, `scalarLeaves`) are unchanged:
+ * a struct with arrays has no memory layout, only these leaves.
+ */
+export function valueLeaves(t: Type, base = 0, path: string[] = [], out: ValueLeaf[] = []): ValueLeaf[] {
+  if (t.k === "array") out.push({ type: t, off: base, path });
+  else if (t.k === "struct") {
+    const offs = fieldOffsets(t);
+    t.fields.forEach((f, i) => valueLeaves(f.type, base + offs[i], [...path, f.name], out));
+  } else for (const [off, s] of scalarLeaves(t)) out.push({ type: scalar(s), off: base + off, path });
+  return out;
+}
+
 function leafTypes(t: Type): Type[] {
-  return scalarLeaves(t).map(([, s]) => scalar(s));
+  return valueLeaves(t).map((l) => l.type);
 }
 
 /** Leaf index range of field/component `index` of an aggregate, for a part of type `part`. */
 function leafRange(agg: Type, index: number, part: Type): [number, number] {
-  const n = isComposite(part) ? scalarLeaves(part).length : 1;
+  const n = leafCountOf(part);
   if (agg.k === "struct") {
     let start = 0;
     for (let k = 0; k < index; k++) start += leafCountOf(agg.fields[k].type);
@@ -38,7 +69,7 @@ function leafRange(agg: Type, index: number, part: Type): [number, number] {
   }
   return [index, index + n];
 }
-const leafCountOf = (t: Type) => (isComposite(t) ? scalarLeaves(t).length : 1);
+const leafCountOf = (t: Type) => (isComposite(t) ? valueLeaves(t).length : 1);
 
 export function scalarize(fn: Func): void {
   const leaves = new Map<Inst, Inst[]>();
@@ -54,9 +85,14 @@ export function scalarize(fn: Func): void {
   source.forEach((p, k) => {
     firstFlat.push(flatParams.length);
     if (isComposite(p.type)) {
-      scalarLeaves(p.type).forEach(([off, s], j) => {
-        flatParams.push({ name: `${p.name}_${j}`, type: scalar(s) });
-        flat.push({ src: k, off });
+      valueLeaves(p.type).forEach((l, j) => {
+        if (l.type.k === "array") {
+          flatParams.push({ name: [p.name, ...l.path].join("_"), type: l.type });
+          flat.push({ src: k, off: 0, path: l.path });
+        } else {
+          flatParams.push({ name: `${p.name}_${j}`, type: l.type });
+          flat.push({ src: k, off: l.off });
+        }
       });
     } else {
       flatParams.push(p);
@@ -100,7 +136,7 @@ export function scalarize(fn: Func): void {
           case "param": {
             const p = source[i.attrs.index];
             if (isComposite(p.type)) {
-              leaves.set(i, scalarLeaves(p.type).map((_, j) => b.inst("param", [], flatParams[firstFlat[i.attrs.index] + j].type, { index: firstFlat[i.attrs.index] + j })));
+              leaves.set(i, valueLeaves(p.type).map((_, j) => b.inst("param", [], flatParams[firstFlat[i.attrs.index] + j].type, { index: firstFlat[i.attrs.index] + j })));
             } else { i.attrs.index = firstFlat[i.attrs.index]; out.push(i); }
             break;
           }
@@ -200,6 +236,48 @@ export function scalarize(fn: Func): void {
   };
   fn.body = visit(fn.body);
   substitute(fn.body, subst);
+  forwardArrayVars(fn);
+}
+
+/**
+ * Array variables that only ever hold one parameter (a struct parameter copied to a local, an
+ * assigned @func parameter, `let a = arr`) are replaced by that parameter: backends get fewer
+ * locals, and autodiff never has to save an array value when it replays a loop.
+ */
+function forwardArrayVars(fn: Func): void {
+  const top = new Set(fn.body);
+  for (let changed = true; changed;) {
+    changed = false;
+    const stored = new Map<Var, Set<Inst>>();
+    walk(fn.body, (i) => {
+      if (i.op === "set" && i.attrs.var.type.k === "array") {
+        const s = stored.get(i.attrs.var) ?? new Set<Inst>();
+        // Storing the variable's own value back (a struct updated field by field) changes nothing.
+        if (!(i.args[0].op === "get" && i.args[0].attrs.var === i.attrs.var)) s.add(i.args[0]);
+        stored.set(i.attrs.var, s);
+      }
+    });
+    const fwd = new Map<Var, Inst>();
+    for (const [v, vals] of stored) {
+      const [only] = vals;
+      // A parameter is defined at the top of the body, before any use of the variable.
+      if (vals.size === 1 && only.op === "param" && top.has(only)) fwd.set(v, only);
+    }
+    if (!fwd.size) return;
+    const subst = new Map<Inst, Inst>();
+    const strip = (body: Inst[]): Inst[] => body.filter((i) => {
+      if (i.regions) i.regions = i.regions.map(strip);
+      if ((i.op === "set" || i.op === "get") && fwd.has(i.attrs.var)) {
+        if (i.op === "get") subst.set(i, fwd.get(i.attrs.var)!);
+        return false;
+      }
+      return true;
+    });
+    fn.body = strip(fn.body);
+    substitute(fn.body, subst);
+    fn.vars = fn.vars.filter((v) => !fwd.has(v));
+    changed = true;
+  }
 }
 
 export { I32, fieldOffsets };

@@ -82,6 +82,7 @@ export function toDType(d: DType | Type | string): DType {
 
 export function zeroValue(t: Type): any {
   if (t.k === "scalar") return coerceScalar(t.s, 0);
+  if (t.k === "array") return null; // an array field of a struct: no default array
   if (t.k === "struct") return Object.fromEntries(t.fields.map((f) => [f.name, zeroValue(f.type)]));
   return new Array(componentCount(t)).fill(0);
 }
@@ -113,6 +114,8 @@ export function encodeValue(t: Type, value: any, dv: DataView, off: number, what
       const offs = fieldOffsets(t);
       t.fields.forEach((f, k) => {
         if (!(f.name in value)) throw new TypeError(`${what}: ${t.name} object lacks field '${f.name}'`);
+        // Array fields travel as kernel parameters of their own (KernelAbi path), not as bytes.
+        if (f.type.k === "array") return;
         encodeValue(f.type, value[f.name], dv, off + offs[k], `${what}.${f.name}`);
       });
       return;

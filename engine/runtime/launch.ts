@@ -17,6 +17,23 @@ export interface LaunchOptions {
   stream?: unknown;
 }
 
+/**
+ * A host object that stands for a struct argument, such as `wf.Mesh`, `wf.HashGrid` or `wf.Volume`.
+ * Where a kernel parameter is a @struct, a launch accepts, besides a plain object with the struct's
+ * fields, any object with `asKernelArg(device)`: it returns that plain object (array fields are
+ * WeftArrays of the field's dtype and dimensionality, on `device`; descriptors are copied, never
+ * the data). `device`, when present, is where the object's arrays live: it picks the launch device
+ * as an array argument does.
+ */
+export interface KernelArgSource {
+  asKernelArg(device: Device): Record<string, unknown>;
+  readonly device?: Device | string;
+}
+
+export function isKernelArgSource(v: unknown): v is KernelArgSource {
+  return !!v && typeof v === "object" && typeof (v as KernelArgSource).asKernelArg === "function";
+}
+
 export interface LaunchRecord {
   kernel: Kernel;
   dims: number[];
@@ -50,13 +67,15 @@ export function launchVariant(kernel: Kernel, dim: number | number[], inputs: an
     throw new TypeError(`launch of ${kernel}: expected ${params.length} argument${params.length === 1 ? "" : "s"} (${params.map((p) => `${p.name}: ${typeName(p.type)}`).join(", ")}), got ${Array.isArray(inputs) ? inputs.length : describe(inputs)}`);
   }
   const device = launchDevice(kernel, inputs, opts);
-  params.forEach((p, k) => checkArg(kernel, p, inputs[k], k));
+  // Struct arguments given as host objects (asKernelArg) become plain struct objects here.
+  const values = params.map((p, k) => structValue(p.type, inputs[k], device));
+  params.forEach((p, k) => checkArg(kernel, p, values[k], k, device));
   const choice = opts.backend ?? "auto";
   const b = backendSync(device, choice);
   const mod = kernel.module;
   const loaded = b ? mod.prepareSync(device, b, variant) : null;
   if (!loaded) throw new Error(`${kernel} is not compiled for ${device.name} (${resolveChoice(device, choice)}); call 'await module.prepare("${device.name}")' first`);
-  const args = loaded.flatArgs ? flatArgs(kernel, loaded.infos.get(kernel.name) ?? kernel.info, inputs) : sourceArgs(kernel, inputs);
+  const args = loaded.flatArgs ? flatArgs(kernel, loaded.infos.get(kernel.name) ?? kernel.info, values) : sourceArgs(kernel, values);
   if (variant === "forward") for (const o of launchObservers) o({ kernel, dims, inputs, device, opts });
   if (dims.some((d) => d === 0)) return;
   loaded.handle.launch(variant === "adjoint" ? `${kernel.name}__adj` : kernel.name, dims, args, opts.stream);
@@ -64,14 +83,14 @@ export function launchVariant(kernel: Kernel, dim: number | number[], inputs: an
 
 function launchDevice(kernel: Kernel, inputs: any[], opts: LaunchOptions): Device {
   let dev: Device | null = null, first = "";
-  kernel.info.params.forEach((p, k) => {
-    const a = inputs[k];
-    if (!(a instanceof WeftArray)) return;
-    if (!dev) { dev = a.device; first = p.name; }
-    else if (a.device !== dev) {
-      throw new Error(`launch of ${kernel}: arrays on two devices: '${first}' is on ${dev.name} and '${p.name}' is on ${a.device.name}; move one with arr.to("${dev.name}")`);
+  const found: [string, Device][] = [];
+  kernel.info.params.forEach((p, k) => devicesIn(p.type, inputs[k], p.name, found));
+  for (const [name, d] of found) {
+    if (!dev) { dev = d; first = name; }
+    else if (d !== dev) {
+      throw new Error(`launch of ${kernel}: arrays on two devices: '${first}' is on ${dev.name} and '${name}' is on ${d.name}; move one with arr.to("${dev.name}")`);
     }
-  });
+  }
   if (opts.device !== undefined) {
     const want = getDevice(opts.device);
     if (dev && dev !== want) throw new Error(`launch of ${kernel}: device ${want.name} was requested but the arrays are on ${(dev as Device).name}`);
@@ -80,7 +99,51 @@ function launchDevice(kernel: Kernel, inputs: any[], opts: LaunchOptions): Devic
   return dev ?? getDevice();
 }
 
-function checkArg(kernel: Kernel, p: { name: string; type: Type }, v: any, k: number): void {
+/** Where the arrays of an argument live: array arguments, array fields of struct objects, sources' `device`. */
+function devicesIn(t: Type, v: any, name: string, out: [string, Device][]): void {
+  if (v instanceof WeftArray) { out.push([name, v.device]); return; }
+  if (t.k !== "struct" || !v || typeof v !== "object") return;
+  if (isKernelArgSource(v)) {
+    if (v.device !== undefined) out.push([name, getDevice(v.device)]);
+    return;
+  }
+  for (const f of t.fields) devicesIn(f.type, v[f.name], `${name}.${f.name}`, out);
+}
+
+/** A struct argument as a plain object: `asKernelArg(device)` of host objects, also in nested fields. */
+function structValue(t: Type, v: any, device: Device): any {
+  if (t.k !== "struct" || !v || typeof v !== "object" || v instanceof WeftArray) return v;
+  if (isKernelArgSource(v)) v = v.asKernelArg(device);
+  if (!v || typeof v !== "object" || !t.fields.some((f) => f.type.k === "struct")) return v;
+  const o: Record<string, any> = { ...v };
+  for (const f of t.fields) if (f.name in v) o[f.name] = structValue(f.type, v[f.name], device);
+  return o;
+}
+
+const holdsArray = (t: Type): boolean => t.k === "array" || (t.k === "struct" && t.fields.some((f) => holdsArray(f.type)));
+
+function checkArray(where: string, t: Extract<Type, { k: "array" }>, v: any, device: Device): void {
+  if (!(v instanceof WeftArray)) throw new TypeError(`${where} expects ${typeName(t)}, got ${describe(v)}`);
+  if (v.disposed) throw new Error(`${where}: the array was disposed`);
+  if (!typeEq(v.type, t.elem) || v.ndim !== t.ndim)
+    throw new TypeError(`${where} expects ${typeName(t)}, got an array of ${typeName(v.type)} with ${v.ndim} dimension${v.ndim > 1 ? "s" : ""}`);
+  if (v.device !== device) throw new Error(`${where}: the array is on ${v.device.name} but the launch runs on ${device.name}; move it with arr.to("${device.name}")`);
+}
+
+/** The array fields of a struct object (nested structs too): WeftArrays of the right dtype, on `device`. */
+function checkStructArrays(where: string, t: Extract<Type, { k: "struct" }>, v: any, device: Device): void {
+  if (!v || typeof v !== "object" || Array.isArray(v) || v instanceof WeftArray)
+    throw new TypeError(`${where} expects a ${t.name} object (or an object with asKernelArg(device)), got ${describe(v)}`);
+  for (const f of t.fields) {
+    if (!holdsArray(f.type)) continue;
+    if (!(f.name in v)) throw new TypeError(`${where}: ${t.name} object lacks field '${f.name}'`);
+    const w = `${where}, field '${f.name}'`;
+    if (f.type.k === "array") checkArray(w, f.type, v[f.name], device);
+    else if (f.type.k === "struct") checkStructArrays(w, f.type, v[f.name], device);
+  }
+}
+
+function checkArg(kernel: Kernel, p: { name: string; type: Type }, v: any, k: number, device: Device): void {
   const where = `launch of ${kernel}: argument ${k} '${p.name}'`;
   if (p.type.k === "array") {
     if (!(v instanceof WeftArray)) throw new TypeError(`${where} expects ${typeName(p.type)}, got ${describe(v)}`);
@@ -90,6 +153,7 @@ function checkArg(kernel: Kernel, p: { name: string; type: Type }, v: any, k: nu
     return;
   }
   if (v instanceof WeftArray) throw new TypeError(`${where} expects a ${typeName(p.type)} value, got an array`);
+  if (p.type.k === "struct" && holdsArray(p.type)) checkStructArrays(where, p.type, v, device);
   try {
     encodeValue(p.type, v, new DataView(new ArrayBuffer(layoutOf(p.type).size)), 0, where);
   } catch (e) {
@@ -105,6 +169,8 @@ function flatArgs(kernel: Kernel, info: KernelInfo, inputs: any[]): ArgValue[] {
     const p = kernel.info.params[f.src];
     const v = inputs[f.src];
     if (p.type.k === "array") return (v as WeftArray).asArg();
+    // An array field of a struct argument, found by its field path.
+    if (f.path) return (f.path.reduce((o: any, name) => o[name], v) as WeftArray).asArg();
     if (p.type.k === "scalar") return coerce(p.type.s, v);
     let dv = encoded.get(f.src);
     if (!dv) {
