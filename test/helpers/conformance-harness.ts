@@ -119,3 +119,13 @@ export function cround(x: number): number {
 /** min/max as documented: `(b < a or isnan(a)) ? b : a`. */
 export const dmin = (a: number, b: number) => (b < a || Number.isNaN(a) ? b : a);
 export const dmax = (a: number, b: number) => (b > a || Number.isNaN(a) ? b : a);
+
+/**
+ * Composite float arithmetic (dot, products, rotations, lerp): bit for bit on the interpreter and
+ * wasm, which never contract; on CUDA, which may contract a*b+c into FMAs, within `rel` of the
+ * value plus `abs` (cancellation makes a relative bound alone meaningless near zero).
+ */
+export function expectComposite(backend: BackendName, got: ArrayLike<number>, want: ArrayLike<number>, rel = 1e-5, abs = 1e-5): void {
+  if (backend === "cuda") expectClose(got, want, rel, { abs });
+  else expectExact(got, want);
+}
