@@ -1,12 +1,16 @@
 // weft's public API: `import * as wf from "weft"`.
 
-import { probeCuda } from "./runtime/cuda-device.js";
+import { probeCuda, synchronizeCuda } from "./runtime/cuda-device.js";
 import { cudaStatus, devices, getDevice, setDevice, Device, cpuDevice } from "./runtime/device.js";
 import { loadBackend, loadFrontend } from "./runtime/backends.js";
 
 export { Device, devices, getDevice, setDevice, cudaStatus };
-export { WeftArray, array, empty, full, ones, zeros } from "./runtime/array.js";
-export type { ArrayOptions } from "./runtime/array.js";
+export { WeftArray, array, copy, empty, full, ones, zeros } from "./runtime/array.js";
+export type { ArrayOptions, CopyOptions } from "./runtime/array.js";
+export { Stream, Event, elapsedMs, getStream, setStream, withStream, defaultStream } from "./runtime/stream.js";
+export type { StreamOptions, EventOptions } from "./runtime/stream.js";
+export { Graph, capture } from "./runtime/graph.js";
+export type { CaptureOptions } from "./runtime/graph.js";
 export { Kernel, Module, loadModule } from "./runtime/module.js";
 export type { LoadOptions } from "./runtime/module.js";
 export { launch } from "./runtime/launch.js";
@@ -56,6 +60,8 @@ export function synchronize(device?: string | Device): void {
 }
 /** @internal backends register how to wait for their device. */
 export const syncHooks = new Map<string, (d: Device) => void>();
+// CUDA: wait for the device, then surface kernel errors recorded by its modules as KernelTraps.
+syncHooks.set("cuda", synchronizeCuda);
 export { Tape } from "./runtime/tape.js";
 export type { TapeOptions } from "./runtime/tape.js";
 export { gradcheck } from "./runtime/gradcheck.js";

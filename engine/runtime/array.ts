@@ -7,6 +7,8 @@ import { ScalarKind, Type, componentScalar, scalarBytes, typeName } from "../ir/
 import { ArrayArg } from "./backend.js";
 import { Device, cpuRawMemory, getDevice } from "./device.js";
 import { DType, decodeValue, describe, elementSize, encodeValue, toDType } from "./dtype.js";
+import { Stream, withStream } from "./stream.js";
+import { cudaMemory } from "./cuda-device.js";
 
 class Storage {
   refs = 1;
@@ -26,6 +28,12 @@ export interface ArrayOptions {
   shape?: number | number[];
   device?: string | Device;
   requiresGrad?: boolean;
+  /**
+   * A stream of the array's device: the memory is allocated stream-ordered on it (cuMemAllocAsync,
+   * where the device has memory pools; it goes back on that stream when freed), and the initial fill
+   * or copy is ordered on it.
+   */
+  stream?: Stream;
 }
 
 const TYPED: Record<ScalarKind, any> = {
@@ -154,12 +162,25 @@ export class WeftArray {
     if (src instanceof WeftArray) {
       if (typeName(src.type) !== typeName(this.type) || src.size !== this.size)
         throw new TypeError(`assign: expected ${typeName(this.type)}[${this.shape}], got ${typeName(src.type)}[${src.shape}]`);
-      const bytes = src.contiguousBytes();
-      this.writeBytes(bytes);
+      this.copyElements(src);
       return this;
     }
     this.writeBytes(encodeData(this.type, src, this.size));
     return this;
+  }
+
+  /**
+   * Copies the elements of `src` (same type and size): device to device when both arrays are on one
+   * device, straight between the CPU's memory and a CUDA device when they are contiguous.
+   */
+  private copyElements(src: WeftArray): void {
+    if (this.isContiguous && src.isContiguous) {
+      const bytes = src.size * src.itemSize;
+      if (this.device === src.device) { this.device.memory.copy(this.ptr, src.ptr, bytes); return; }
+      if (src.device.isCpu) { this.device.memory.write(this.ptr, cpuView(src.ptr, bytes)); return; }
+      if (this.device.isCpu) { cudaMemory(src.device).readInto(cpuView(this.ptr, bytes), src.ptr); return; }
+    }
+    this.writeBytes(src.contiguousBytes());
   }
 
   private writeBytes(bytes: Uint8Array): void {
@@ -173,7 +194,7 @@ export class WeftArray {
   to(device?: string | Device): WeftArray {
     const dev = getDevice(device ?? this.device);
     const out = empty(this.shape, { dtype: this.dtype, device: dev, requiresGrad: this.requiresGrad });
-    out.writeBytes(this.contiguousBytes());
+    try { out.copyElements(this); } catch (e) { out.dispose(); throw e; }
     return out;
   }
   clone(): WeftArray { return this.to(this.device); }
@@ -273,13 +294,30 @@ function inferShape(t: Type, data: any): number[] {
   return shape.length ? shape : [0];
 }
 
-function allocate(shape: number[], dtype: DType, device: Device, requiresGrad: boolean): WeftArray {
+function allocate(shape: number[], dtype: DType, device: Device, requiresGrad: boolean, stream?: Stream): WeftArray {
   const item = elementSize(dtype.type);
   const bytes = shape.reduce((a, b) => a * b, 1) * item;
-  const storage = new Storage(device, device.memory.alloc(bytes), bytes);
+  const storage = new Storage(device, stream ? allocOnStream(device, bytes, stream) : device.memory.alloc(bytes), bytes);
   const a = new WeftArray(storage, dtype, shape, contiguousStrides(shape, item), 0, requiresGrad);
-  if (requiresGrad) a.grad = zeros(shape, { dtype, device });
+  if (requiresGrad) a.grad = zeros(shape, { dtype, device, stream });
   return a;
+}
+
+function allocOnStream(device: Device, bytes: number, stream: Stream): number | bigint {
+  if (!(stream instanceof Stream)) throw new TypeError(`array options: stream must be a wf.Stream, got ${describe(stream)}`);
+  stream.check("allocate");
+  if (stream.device !== device) throw new Error(`array options: the stream is on ${stream.device.name} but the array is allocated on ${device.name}`);
+  return device.isCuda ? cudaMemory(device).allocOn(bytes, stream.handle) : device.memory.alloc(bytes);
+}
+
+/** Runs `fn` with the options' stream (if any) current. */
+function onStream<T>(o: ArrayOptions, fn: () => T): T {
+  return o.stream ? withStream(o.stream, fn) : fn();
+}
+
+/** A zero-copy view of CPU memory. */
+function cpuView(ptr: number | bigint, bytes: number): Uint8Array {
+  return cpuRawMemory().u8.subarray(Number(ptr), Number(ptr) + bytes);
 }
 
 function resolveOpts(opts: ArrayOptions | DType | string | undefined): ArrayOptions {
@@ -291,35 +329,84 @@ function resolveOpts(opts: ArrayOptions | DType | string | undefined): ArrayOpti
 
 export function empty(shape: number | number[], opts?: ArrayOptions | DType | string): WeftArray {
   const o = resolveOpts(opts);
-  return allocate(normShape(shape), toDType(o.dtype ?? "f32"), getDevice(o.device), !!o.requiresGrad);
+  return allocate(normShape(shape), toDType(o.dtype ?? "f32"), getDevice(o.device), !!o.requiresGrad, o.stream);
 }
 
 export function zeros(shape: number | number[], opts?: ArrayOptions | DType | string): WeftArray {
-  const a = empty(shape, opts);
-  a.device.memory.fill(a.ptr, new Uint8Array([0]), a.size * a.itemSize);
+  const o = resolveOpts(opts);
+  const a = empty(shape, o);
+  onStream(o, () => a.device.memory.fill(a.ptr, new Uint8Array([0]), a.size * a.itemSize));
   return a;
 }
 
 export function full(shape: number | number[], value: any, opts?: ArrayOptions | DType | string): WeftArray {
-  return empty(shape, opts).fill(value);
+  const o = resolveOpts(opts);
+  const a = empty(shape, o);
+  return onStream(o, () => a.fill(value));
 }
 
 export function ones(shape: number | number[], opts?: ArrayOptions | DType | string): WeftArray {
-  const a = empty(shape, opts);
+  const o = resolveOpts(opts);
+  const a = empty(shape, o);
   const t = a.type;
-  return a.fill(t.k === "scalar" ? (t.s === "i64" || t.s === "u64" ? 1n : t.s === "bool" ? true : 1) : t.k === "struct" ? (() => { throw new TypeError("ones() of a struct dtype; use full()"); })() : new Array(a.itemSize / scalarBytes(componentScalar(t)!)).fill(1));
+  return onStream(o, () => a.fill(t.k === "scalar" ? (t.s === "i64" || t.s === "u64" ? 1n : t.s === "bool" ? true : 1) : t.k === "struct" ? (() => { throw new TypeError("ones() of a struct dtype; use full()"); })() : new Array(a.itemSize / scalarBytes(componentScalar(t)!)).fill(1)));
 }
 
 /** From a TypedArray, number[], or nested arrays; dtype inferred from a TypedArray when not given. */
 export function array(data: ArrayLike<any> | WeftArray, opts?: ArrayOptions | DType | string): WeftArray {
   const o = resolveOpts(opts);
-  if (data instanceof WeftArray) return data.to(o.device);
+  if (data instanceof WeftArray) return onStream(o, () => data.to(o.device));
   if (data == null || typeof data !== "object") throw new TypeError(`wf.array: expected a TypedArray or an array, got ${describe(data)}`);
   const dtype = toDType(o.dtype ?? inferDType(data));
   const shape = o.shape !== undefined ? normShape(o.shape) : inferShape(dtype.type, data);
-  const a = allocate(shape, dtype, getDevice(o.device), !!o.requiresGrad);
-  try { a.assign(data); } catch (e) { a.dispose(); throw e; }
+  const a = allocate(shape, dtype, getDevice(o.device), !!o.requiresGrad, o.stream);
+  try { onStream(o, () => a.assign(data)); } catch (e) { a.dispose(); throw e; }
   return a;
+}
+
+export interface CopyOptions {
+  /** First element of `dst` written (flat, row-major index; default 0). */
+  dstOffset?: number;
+  /** First element of `src` read (default 0). */
+  srcOffset?: number;
+  /** Elements to copy (default: the rest of `src` from srcOffset). */
+  count?: number;
+  /** Stream to order the copy on (a stream of one of the two devices; default: the current stream). */
+  stream?: Stream;
+}
+
+/**
+ * Copies `count` elements from `src` to `dst` (contiguous arrays of one dtype, on any devices):
+ * device to device on one CUDA device (asynchronous on the stream, like a launch), straight between
+ * CPU memory and a CUDA device otherwise.
+ */
+export function copy(dst: WeftArray, src: WeftArray, opts: CopyOptions = {}): void {
+  if (!(dst instanceof WeftArray) || !(src instanceof WeftArray)) throw new TypeError(`wf.copy: expected two arrays, got ${describe(dst)} and ${describe(src)}`);
+  if (typeName(dst.type) !== typeName(src.type)) throw new TypeError(`wf.copy: dst holds ${typeName(dst.type)} but src holds ${typeName(src.type)}`);
+  if (!dst.isContiguous || !src.isContiguous) throw new Error("wf.copy: both arrays must be contiguous (use dst.assign(src) for strided views)");
+  const dOff = opts.dstOffset ?? 0, sOff = opts.srcOffset ?? 0;
+  const count = opts.count ?? src.size - sOff;
+  for (const [name, v] of [["dstOffset", dOff], ["srcOffset", sOff], ["count", count]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`wf.copy: ${name} must be a non-negative integer, got ${v}`);
+  }
+  if (sOff + count > src.size || dOff + count > dst.size)
+    throw new RangeError(`wf.copy: ${count} elements from ${sOff} of src (size ${src.size}) to ${dOff} of dst (size ${dst.size}) do not fit`);
+  if (opts.stream && opts.stream.device !== dst.device && opts.stream.device !== src.device)
+    throw new Error(`wf.copy: the stream is on ${opts.stream.device.name}, but the arrays are on ${src.device.name} and ${dst.device.name}`);
+  const item = dst.itemSize, bytes = count * item;
+  if (bytes === 0) return;
+  const d = offsetPtr(dst.ptr, dOff * item), s = offsetPtr(src.ptr, sOff * item);
+  const run = () => {
+    if (dst.device === src.device) dst.device.memory.copy(d, s, bytes);
+    else if (src.device.isCpu) dst.device.memory.write(d, cpuView(s, bytes));
+    else if (dst.device.isCpu) cudaMemory(src.device).readInto(cpuView(d, bytes), s);
+    else dst.device.memory.write(d, src.device.memory.read(s, bytes));
+  };
+  if (opts.stream) withStream(opts.stream, run); else run();
+}
+
+function offsetPtr(p: number | bigint, off: number): number | bigint {
+  return typeof p === "bigint" ? p + BigInt(off) : p + off;
 }
 
 function inferDType(data: any): string {

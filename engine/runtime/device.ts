@@ -81,7 +81,8 @@ export function getDevice(name?: string | Device): Device {
   const d = registry.get(name === "cuda" ? "cuda:0" : name);
   if (!d) {
     const known = [...registry.keys()].join(", ");
-    const hint = name.startsWith("cuda") ? ` (${cudaUnavailableReason ?? "CUDA devices appear after wf.init()"})` : "";
+    const noCuda = ![...registry.values()].some((x) => x.isCuda);
+    const hint = name.startsWith("cuda") && noCuda ? ` (${cudaUnavailableReason ?? "CUDA devices appear after wf.init()"})` : "";
     throw new Error(`unknown device '${name}': available devices are ${known}${hint}`);
   }
   return d;

@@ -10,11 +10,13 @@ import { Device, getDevice } from "./device.js";
 import { describe, encodeValue } from "./dtype.js";
 import { Kernel, KernelInfo } from "./module.js";
 import { BackendChoice, backendSync, resolveChoice } from "./backends.js";
+import { Stream, activeCapture, launchStream, noteCapturedLaunch } from "./stream.js";
 
 export interface LaunchOptions {
   device?: string | Device;
   backend?: BackendChoice;
-  stream?: unknown;
+  /** Stream of the launch's device (default: the device's current stream, see wf.setStream). */
+  stream?: Stream;
 }
 
 /**
@@ -67,6 +69,7 @@ export function launchVariant(kernel: Kernel, dim: number | number[], inputs: an
     throw new TypeError(`launch of ${kernel}: expected ${params.length} argument${params.length === 1 ? "" : "s"} (${params.map((p) => `${p.name}: ${typeName(p.type)}`).join(", ")}), got ${Array.isArray(inputs) ? inputs.length : describe(inputs)}`);
   }
   const device = launchDevice(kernel, inputs, opts);
+  const stream = launchStream(device, opts.stream, kernel);
   // Struct arguments given as host objects (asKernelArg) become plain struct objects here.
   const values = params.map((p, k) => structValue(p.type, inputs[k], device));
   params.forEach((p, k) => checkArg(kernel, p, values[k], k, device));
@@ -78,7 +81,10 @@ export function launchVariant(kernel: Kernel, dim: number | number[], inputs: an
   const args = loaded.flatArgs ? flatArgs(kernel, loaded.infos.get(kernel.name) ?? kernel.info, values) : sourceArgs(kernel, values);
   if (variant === "forward") for (const o of launchObservers) o({ kernel, dims, inputs, device, opts });
   if (dims.some((d) => d === 0)) return;
-  loaded.handle.launch(variant === "adjoint" ? `${kernel.name}__adj` : kernel.name, dims, args, opts.stream);
+  const name = variant === "adjoint" ? `${kernel.name}__adj` : kernel.name;
+  // Inside wf.capture: the graph keeps the arrays; a cpu capture keeps the launch for its replays.
+  if (activeCapture() && noteCapturedLaunch(device, stream, inputs, () => loaded.handle.launch(name, dims, args))) return;
+  loaded.handle.launch(name, dims, args, stream);
 }
 
 function launchDevice(kernel: Kernel, inputs: any[], opts: LaunchOptions): Device {
@@ -96,7 +102,7 @@ function launchDevice(kernel: Kernel, inputs: any[], opts: LaunchOptions): Devic
     if (dev && dev !== want) throw new Error(`launch of ${kernel}: device ${want.name} was requested but the arrays are on ${(dev as Device).name}`);
     return want;
   }
-  return dev ?? getDevice();
+  return dev ?? (opts.stream instanceof Stream ? opts.stream.device : getDevice());
 }
 
 /** Where the arrays of an argument live: array arguments, array fields of struct objects, sources' `device`. */
