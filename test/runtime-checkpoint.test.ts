@@ -200,6 +200,24 @@ describe("arrays without requiresGrad are constants", () => {
   });
 });
 
+describe("Tape.backward: autodiff stack overflow", () => {
+  it.each(["interp", "wasm"] as const)("%s: says which launch overflowed and what to raise", async (backend) => {
+    const m = await wf.loadModule({ name: "overflow", source: `
+      import { Array, f32 } from "weft/kernels";
+      @kernel export function prod(x: Array<f32>, out: Array<f32>): void {
+        let p: f32 = 1.0;
+        for (let i = 0; i < x.length; i++) p *= x[i];
+        out[0] = p;
+      }` }, { backend, device: "cpu" });
+    const stack = Number(process.env.WEFT_AD_STACK ?? 1024);
+    const x = wf.full(stack + 10, 1, { dtype: wf.float32, requiresGrad: true });
+    const out = wf.zeros(1, { requiresGrad: true });
+    const tape = new wf.Tape();
+    tape.record(() => wf.launch(m.kernels.prod, 1, [x, out], { backend }));
+    expect(() => tape.backward(out)).toThrow(/adjoint of launch #0 of kernel overflow\.prod overflowed its per-thread autodiff stack \(trap 7 in kernel 'prod__adj' at overflow\.ts:5:9\).*Raise WEFT_AD_STACK/s);
+  });
+});
+
 describe("checkpointed: errors", () => {
   const okStep = () => {};
   const okLoss = () => wf.zeros(1, { requiresGrad: true });

@@ -8,6 +8,8 @@
 
 import { WeftArray, zeros } from "./array.js";
 import { LaunchRecord, launchObservers, launchVariant } from "./launch.js";
+import { KernelTrap } from "./backend.js";
+import { TAPE_OVERFLOW, stackSize } from "../passes/autodiff.js";
 import { Type, scalarLeaves, typeName } from "../ir/types.js";
 
 export interface TapeOptions { debug?: boolean }
@@ -95,6 +97,13 @@ export class Tape {
         }
         try {
           launchVariant(r.kernel, r.dims, r.inputs, { ...r.opts, device: r.device }, "adjoint");
+        } catch (e) {
+          if (e instanceof KernelTrap && e.code === TAPE_OVERFLOW && e.kernel === `${r.kernel.name}__adj`) {
+            throw new Error(`Tape.backward: the adjoint of launch #${k} of ${r.kernel} overflowed its per-thread autodiff stack (${e.message}). `
+              + `Loops with state push (variables the loop reads) entries per iteration; the stack holds WEFT_AD_STACK = ${stackSize()} entries per scalar kind. `
+              + `Raise WEFT_AD_STACK, and recompile: the size is compiled into the adjoint, so clear the kernel cache or set WEFT_CACHE=0`, { cause: e });
+          }
+          throw e;
         } finally {
           for (const a of lent) a.grad = null;
         }
