@@ -44,15 +44,17 @@ export function emitCall(cx: FnCtx, e: ts.CallExpression, hint: Type | undefined
     if (e.typeArguments) return cx.fail(e, `${name}(...) takes no type arguments`);
     return isScalarName(name) ? emitScalarCast(cx, vt, e) : emitConstructor(cx, vt, e.arguments, e);
   }
-  if (cx.m.structs.has(name)) return cx.fail(e, `use new ${name}() or an object literal (const p: ${name} = { ... }) to make a struct`);
-  if (cx.m.funcs.has(name)) {
+  if (cx.m.struct(name, callee)) return cx.fail(e, `use new ${name}() or an object literal (const p: ${name} = { ... }) to make a struct`);
+  // The module's own @funcs, then library @funcs (also under an import alias), then builtins.
+  const bname = cx.m.aliases.get(name) ?? name;
+  const sigs = cx.m.funcGroup(name, callee) ?? (bname !== name ? cx.m.funcGroup(bname, callee) : undefined);
+  if (sigs) {
     if (cx.constOnly) return cx.fail(e, `a @func call is not a constant expression`);
     if (e.typeArguments) return cx.fail(e, `@func '${name}' takes no type arguments`);
-    return emitFuncCall(cx, e, name);
+    return emitFuncCall(cx, e, name, sigs);
   }
-  const bname = cx.m.aliases.get(name) ?? name;
   if (isCallableBuiltin(bname)) return emitBuiltinCall(cx, e, bname, e.arguments, hint, typeArg(cx, e));
-  if (cx.m.pendingConsts.has(name) || cx.m.consts.has(name)) return cx.fail(callee, `'${name}' is a constant, not a function`);
+  if (cx.m.pendingConsts.has(name) || cx.m.constant(name, callee)) return cx.fail(callee, `'${name}' is a constant, not a function`);
   return cx.fail(callee, `unknown function '${name}'`);
 }
 
@@ -116,8 +118,7 @@ export function emitBuiltinCall(cx: FnCtx, at: ts.Node, name: string, args: read
 }
 
 /** A user @func call: exact parameter types after literal adaptation; overloads by argument types. */
-function emitFuncCall(cx: FnCtx, e: ts.CallExpression, name: string): Inst {
-  const sigs = cx.m.funcs.get(name)!;
+function emitFuncCall(cx: FnCtx, e: ts.CallExpression, name: string, sigs: FuncSig[]): Inst {
   const kernel = sigs.find((s) => s.kind === "kernel");
   if (kernel) return cx.fail(e, `cannot call kernel '${name}': kernels are launched from the host; move the shared code into a @func`);
   const args = e.arguments;
@@ -159,7 +160,8 @@ function emitFuncCall(cx: FnCtx, e: ts.CallExpression, name: string): Inst {
       vals[i] = v;
     }
   });
-  if (cx.sig) cx.m.callSites.push({ from: cx.sig, to: sig, node: e });
+  if (cx.m.funcs.get(sig.name)?.includes(sig)) { if (cx.sig) cx.m.callSites.push({ from: cx.sig, to: sig, node: e }); }
+  else cx.m.useLibFunc(sig, e);
   return cx.b.callf(sig.irName, vals as Inst[], sig.ret);
 }
 

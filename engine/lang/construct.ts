@@ -120,7 +120,7 @@ export function emitNew(cx: FnCtx, e: ts.NewExpression): Inst {
   const callee = unparen(e.expression);
   if (!ts.isIdentifier(callee)) return cx.fail(e, "unsupported 'new' expression");
   const name = callee.text;
-  const st = cx.m.structs.get(name);
+  const st = cx.m.struct(name, callee);
   if (st) {
     if (e.arguments && e.arguments.length) return cx.fail(e, `new ${name}() takes no arguments (all fields start at zero); use an object literal to set fields: const p: ${name} = { ... }`);
     return zeroOf(cx, st, e);

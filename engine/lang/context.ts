@@ -8,6 +8,7 @@ import type { Type } from "../ir/types.js";
 import { Bail, Diagnostics } from "./diagnostics.js";
 import { Scope, Sym } from "./scope.js";
 import { StructType, TypeResolver } from "./types.js";
+import type { CompiledLibrary, LibKind, LibrarySet } from "./library.js";
 
 /** A module-level constant. Scalars are folded to `value`; other types re-emit `init` where used. */
 export interface ModConst {
@@ -48,8 +49,85 @@ export class ModuleCtx {
   /** Classes declared without @struct (heap classes: rejected where used). */
   readonly plainClasses = new Set<string>();
   readonly types: TypeResolver;
-  constructor(readonly diags: Diagnostics, readonly sf: ts.SourceFile, readonly file: string) {
-    this.types = new TypeResolver(diags, this.structs);
+  /** Library @funcs this module calls (their IR is copied into the module). */
+  readonly usedLibFuncs = new Set<FuncSig>();
+  /** Library structs this module names (they join the module's struct table). */
+  readonly usedLibStructs = new Map<string, StructType>();
+
+  /**
+   * `libs`: the libraries whose exported names this module sees; `library`: the name of the library
+   * being compiled, if this module is one (its @func IR names get the prefix `library__`).
+   */
+  constructor(readonly diags: Diagnostics, readonly sf: ts.SourceFile, readonly file: string,
+    readonly libs: LibrarySet | null = null, readonly library: string | null = null) {
+    this.types = new TypeResolver(diags, this.structs, (name, at) => this.libStruct(name, at));
+  }
+
+  /** A library name of kind `kind`, compiling its library on first use; reports cycles and failures at `at`. */
+  lib(name: string, kind: LibKind, at: ts.Node): CompiledLibrary | undefined {
+    // Only names of that kind, and never this library's own names (they are declared here).
+    const owner = this.libs?.owner(name);
+    if (!owner || owner.kind !== kind || owner.lib === this.library) return undefined;
+    const r = this.libs!.resolve(name);
+    if (!r) return undefined;
+    if ("cycle" in r) return this.diags.fail(at, `libraries use each other in a cycle: ${r.cycle.map((l) => `'${l}'`).join(" -> ")} ('${name}' is declared in '${r.lib}')`);
+    if ("error" in r) {
+      // The library's own diagnostics (they name the library file), then where this module used it.
+      for (const d of r.error) if (!this.diags.list.includes(d)) this.diags.list.push(d);
+      return this.diags.fail(at, `'${name}' comes from the library '${r.lib}', which has errors`);
+    }
+    return r.ok.lib;
+  }
+
+  /** A struct by name: the module's own, else a library's. */
+  struct(name: string, at: ts.Node): StructType | undefined {
+    return this.structs.get(name) ?? this.libStruct(name, at);
+  }
+
+  libStruct(name: string, at: ts.Node): StructType | undefined {
+    if (this.structs.has(name)) return undefined;
+    const st = this.lib(name, "struct", at)?.m.structs.get(name);
+    if (st) this.useStruct(st);
+    return st;
+  }
+
+  private useStruct(t: StructType): void {
+    if (this.usedLibStructs.has(t.name) || this.structs.get(t.name) === t) return;
+    this.usedLibStructs.set(t.name, t);
+    for (const f of t.fields) {
+      const ft = f.type.k === "array" ? f.type.elem : f.type;
+      if (ft.k === "struct") this.useStruct(ft);
+    }
+  }
+
+  /** A function group by source name: the module's own, else a library's. */
+  funcGroup(name: string, at: ts.Node): FuncSig[] | undefined {
+    return this.funcs.get(name) ?? this.lib(name, "func", at)?.m.funcs.get(name);
+  }
+
+  /** A constant: the module's own, else a library's (with the library's context to emit it in). */
+  constant(name: string, at: ts.Node): { c: ModConst; m: ModuleCtx } | undefined {
+    const own = this.consts.get(name);
+    if (own) return { c: own, m: this };
+    if (this.pendingConsts.has(name)) return undefined;
+    const lib = this.lib(name, "const", at);
+    const c = lib?.m.consts.get(name);
+    return c && lib ? { c, m: lib.m } : undefined;
+  }
+
+  /** Records a call of a library @func: checks that this module does not shadow a struct it uses. */
+  useLibFunc(sig: FuncSig, at: ts.Node): void {
+    const check = (t: Type): void => {
+      if (t.k === "array") return check(t.elem);
+      if (t.k !== "struct") return;
+      const own = this.structs.get(t.name);
+      if (own && own !== t)
+        this.diags.fail(at, `'${sig.name}' is a library function that uses the library struct '${t.name}', which this module's own struct '${t.name}' shadows; rename your struct`);
+      this.useStruct(t);
+    };
+    for (const p of sig.params) check(p.type);
+    check(sig.ret);
+    this.usedLibFuncs.add(sig);
   }
 }
 
@@ -67,8 +145,9 @@ export class FnCtx {
   ndim = 0;
   ndimNode: ts.Node | null = null;
 
-  constructor(readonly m: ModuleCtx, readonly fn: Func, readonly sig: FuncSig | null) {
-    this.b = new Builder(fn);
+  /** `builder`: emit through an existing builder (a library constant emitted into a module's function). */
+  constructor(readonly m: ModuleCtx, readonly fn: Func, readonly sig: FuncSig | null, builder?: Builder) {
+    this.b = builder ?? new Builder(fn);
     this.scope = new Scope(null);
   }
 

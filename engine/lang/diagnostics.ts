@@ -75,7 +75,9 @@ export class Diagnostics {
   /** Throws a WeftCompileError if anything was reported. */
   check(): void {
     if (this.list.length === 0) return;
-    const sorted = [...this.list].sort((a, b) => a.line - b.line || a.col - b.col);
+    // Diagnostics of library files this module uses come first (they are the cause), by file.
+    const rank = (d: Diagnostic) => (d.file === this.file ? "\uffff" : d.file);
+    const sorted = [...this.list].sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : a.line - b.line || a.col - b.col));
     throw new WeftCompileError(sorted);
   }
 

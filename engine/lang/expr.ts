@@ -164,19 +164,26 @@ export function emitIdentifier(cx: FnCtx, id: ts.Identifier): Inst {
       case "fixed": return cx.fail(id, `StaticArray '${name}' is not a value; index it (${name}[i]) or read ${name}.length`);
     }
   }
-  const c = cx.m.consts.get(name);
-  if (c) {
+  if (cx.m.pendingConsts.has(name) && !cx.m.consts.has(name)) return cx.fail(id, `constant '${name}' is used before its declaration`);
+  const found = cx.m.constant(name, id);
+  if (found) {
+    const { c, m } = found;
     if (c.bad) throw new Bail();
     if (c.value !== undefined && c.type.k === "scalar") return cx.b.const(c.value, c.type.s);
+    if (m !== cx.m) {
+      // A library constant: its initializer is emitted in the library's context (names, locations).
+      const lcx = new FnCtx(m, cx.fn, null, cx.b);
+      lcx.constOnly = true;
+      return emitValue(lcx, c.init, c.type);
+    }
     const saved = cx.scope, savedConst = cx.constOnly;
     cx.scope = new Scope(null);
     cx.constOnly = true;
     try { return emitValue(cx, c.init, c.type); } finally { cx.scope = saved; cx.constOnly = savedConst; }
   }
-  if (cx.m.pendingConsts.has(name)) return cx.fail(id, `constant '${name}' is used before its declaration`);
   if (name === "undefined") return cx.fail(id, "'undefined' is not supported in kernels");
-  if (cx.m.funcs.has(name)) return cx.fail(id, `'${name}' is a function; call it (${name}(...)): function values are not supported`);
-  if (builtinValueType(name) || cx.m.structs.has(name)) return cx.fail(id, `'${name}' is a type, not a value`);
+  if (cx.m.funcGroup(name, id)) return cx.fail(id, `'${name}' is a function; call it (${name}(...)): function values are not supported`);
+  if (builtinValueType(name) || cx.m.struct(name, id)) return cx.fail(id, `'${name}' is a type, not a value`);
   const bname = cx.m.aliases.get(name) ?? name;
   if (lookupBuiltin(bname) || bname === "tid") return cx.fail(id, `builtin '${name}' must be called: ${name}(...)`);
   return cx.fail(id, `unknown name '${name}'`);

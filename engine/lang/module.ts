@@ -4,7 +4,10 @@
 
 import ts from "typescript";
 import { newFunc } from "../ir/builder.js";
-import type { IRModule } from "../ir/ops.js";
+import { walk } from "../ir/ops.js";
+import type { Func, IRModule } from "../ir/ops.js";
+import { lookupBuiltin } from "../builtins/index.js";
+import { LibrarySet, setLibraryCompiler } from "./library.js";
 import { Type, VOID, typeEq, typeName } from "../ir/types.js";
 import { Bail, Diagnostics } from "./diagnostics.js";
 import { FnCtx, FuncSig, ModuleCtx } from "./context.js";
@@ -40,13 +43,26 @@ function isKernelsImport(spec: string): boolean {
   return spec === "weft/kernels" || (spec.startsWith(".") && /(^|\/)kernels-as(\/index(\.(ts|js))?)?$/.test(spec));
 }
 
-export function compileModule(source: string, file: string): IRModule {
+export interface CompileOptions {
+  /** Libraries whose exported names the module sees (see library.ts); null or absent: none. */
+  libraries?: LibrarySet | null;
+  /** Compile the module as the library of this name (its @func IR names get the prefix `name__`). */
+  library?: string;
+}
+
+export function compileModule(source: string, file: string, opts: CompileOptions = {}): IRModule {
+  return compileModuleCtx(source, file, opts).ir;
+}
+
+setLibraryCompiler((src, libs) => compileModuleCtx(src.source, src.file, { libraries: libs, library: src.name }));
+
+export function compileModuleCtx(source: string, file: string, opts: CompileOptions = {}): { ir: IRModule; m: ModuleCtx } {
   const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const diags = new Diagnostics(sf, file);
   for (const d of ((sf as any).parseDiagnostics ?? []) as ts.DiagnosticWithLocation[])
     diags.report({ pos: d.start, end: d.start + d.length }, `syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
   diags.check();
-  const m = new ModuleCtx(diags, sf, file);
+  const m = new ModuleCtx(diags, sf, file, opts.libraries ?? null, opts.library ?? null);
   const structs: ts.ClassDeclaration[] = [], consts: ts.VariableStatement[] = [], funcs: ts.FunctionDeclaration[] = [];
   for (const st of sf.statements) {
     try { classify(m, st, structs, consts, funcs); } catch (e) { if (!(e instanceof Bail)) throw e; }
@@ -54,11 +70,43 @@ export function compileModule(source: string, file: string): IRModule {
   declareStructs(m, structs);
   const sigs = declareFuncs(m, funcs);
   declareConsts(m, consts);
+  if (m.library) checkLibraryNames(m, structs, consts, funcs);
   for (const sig of sigs) if (!sig.bad) emitBody(m, sig);
   checkRecursion(m);
+  const libFuncs = libraryFuncs(m, sigs);
   diags.check();
-  const name = file.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
-  return { name, file, source, funcs: sigs.map((s) => s.func), structs: new Map(m.structs) };
+  const name = opts.library ?? file.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
+  const structTable = new Map(m.structs);
+  for (const [n, t] of m.usedLibStructs) if (!structTable.has(n)) structTable.set(n, t);
+  return { ir: { name, file, source, funcs: [...sigs.map((s) => s.func), ...libFuncs], structs: structTable }, m };
+}
+
+/** The library functions a module calls, and everything they call, in call order. */
+function libraryFuncs(m: ModuleCtx, sigs: FuncSig[]): Func[] {
+  if (!m.libs || !m.usedLibFuncs.size) return [];
+  const byName = m.libs.funcsByIrName;
+  const out: Func[] = [], seen = new Set<string>();
+  const add = (f: Func | undefined) => {
+    if (!f || seen.has(f.name)) return;
+    seen.add(f.name);
+    out.push(f);
+    walk(f.body, (i) => { if (i.op === "callf") add(byName.get(i.attrs.fn)); });
+  };
+  for (const s of m.usedLibFuncs) add(s.func);
+  // A module's own function may not take a library function's IR name (they would be confused).
+  for (const s of sigs) if (seen.has(s.func.name)) m.diags.report(s.decl.name!, `'${s.func.name}' is the IR name of a library function; choose another name`);
+  return out;
+}
+
+/** Exported names of a library must not be builtins: the library would hide them from every module. */
+function checkLibraryNames(m: ModuleCtx, structs: ts.ClassDeclaration[], consts: ts.VariableStatement[], funcs: ts.FunctionDeclaration[]): void {
+  const names: ts.Identifier[] = [];
+  for (const c of structs) if (c.name && hasModifier(c, ts.SyntaxKind.ExportKeyword)) names.push(c.name);
+  for (const f of funcs) if (f.name && hasModifier(f, ts.SyntaxKind.ExportKeyword)) names.push(f.name);
+  for (const st of consts) if (hasModifier(st, ts.SyntaxKind.ExportKeyword))
+    for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) names.push(d.name);
+  for (const n of names) if (lookupBuiltin(n.text) && !lookupBuiltin(n.text)!.internal)
+    m.diags.report(n, `the library '${m.library}' exports '${n.text}', the name of a builtin; library names must not hide builtins`);
 }
 
 function classify(m: ModuleCtx, st: ts.Statement, structs: ts.ClassDeclaration[], consts: ts.VariableStatement[], funcs: ts.FunctionDeclaration[]): void {
@@ -149,8 +197,9 @@ function declareFuncs(m: ModuleCtx, decls: ts.FunctionDeclaration[]): FuncSig[] 
     } catch (e) { if (!(e instanceof Bail)) throw e; }
   }
   for (const group of m.funcs.values()) {
-    if (group.length < 2) continue;
-    for (const s of group) s.func.name = s.irName = `${s.name}__${s.params.map((p) => mangleType(p.type)).join("_") || "void"}`;
+    const prefix = m.library && group[0].kind === "func" ? `${m.library}__` : "";
+    if (group.length < 2) { if (prefix) group[0].func.name = group[0].irName = prefix + group[0].name; continue; }
+    for (const s of group) s.func.name = s.irName = `${prefix}${s.name}__${s.params.map((p) => mangleType(p.type)).join("_") || "void"}`;
   }
   return sigs;
 }

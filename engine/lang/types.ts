@@ -45,7 +45,9 @@ const UNSUPPORTED_SCALARS: Record<string, string> = {
 
 /** Resolves type annotations against the module's structs. */
 export class TypeResolver {
-  constructor(readonly diags: Diagnostics, readonly structs: Map<string, StructType>) {}
+  /** `lookup` finds structs the module does not declare (library structs). */
+  constructor(readonly diags: Diagnostics, readonly structs: Map<string, StructType>,
+    readonly lookup: (name: string, at: ts.Node) => StructType | undefined = () => undefined) {}
 
   /** Resolves an annotation; `allowVoid` for return types. Reports and throws Bail on error. */
   resolve(node: ts.TypeNode, allowVoid = false): Type {
@@ -87,7 +89,7 @@ export class TypeResolver {
       return { k: "fixed", n: 0, elem: this.elementType(targs[0]) };
     }
     if (targs.length) return this.diags.fail(node, `type '${name}' takes no type arguments`);
-    const t = builtinValueType(name) ?? this.structs.get(name);
+    const t = builtinValueType(name) ?? this.structs.get(name) ?? this.lookup(name, node.typeName);
     if (t) return t;
     if (UNSUPPORTED_SCALARS[name]) return this.diags.fail(node, UNSUPPORTED_SCALARS[name]);
     return this.diags.fail(node.typeName, `unknown type '${name}'`);

@@ -14,6 +14,7 @@ import { lowerModule } from "../passes/pipeline.js";
 import { flattenExits } from "../passes/flatten-exits.js";
 import { adjointKernel } from "../passes/autodiff.js";
 import { cacheGet, cacheKey, cachePut, compilerBuildId } from "./cache.js";
+import { standardLibraryHash } from "../lang/library-files.js";
 import { Device, getDevice } from "./device.js";
 import { DType, makeDType } from "./dtype.js";
 import { BackendChoice, RuntimeBackend, frontend, frontendLoaded, loadBackend, loadFrontend } from "./backends.js";
@@ -81,7 +82,8 @@ export class Module {
   }
 
   private key(b: RuntimeBackend, target: string): string {
-    return cacheKey([compilerBuildId(), target, this.debug ? "debug" : "release", this.file, this.source, b.name]);
+    // The kernel standard library (kernels-as/lib) is part of what a module compiles to.
+    return cacheKey([compilerBuildId(), standardLibraryHash(), target, this.debug ? "debug" : "release", this.file, this.source, b.name]);
   }
 
   /** Compiles (or reads from the cache) and loads the module for a device and backend. */
