@@ -93,6 +93,12 @@ describe("files of other NanoVDB versions", () => {
     expect(v8[0].versionString).toBe("32.7.0");
     const acc = new NanoGridAccessor(v8[0]);
     for (let i = -8; i < 8; i++) expect(acc.getValue(i, 5, 2)).toBe(acc0.getValue(i, 5, 2));
+    // several segments in one file (32.8+ writes one segment per grid handle)
+    const seg2 = encodeNanoVDB([g, v7], { codec: "ZIP" });
+    const segs = new Uint8Array(file.length + seg2.length);
+    segs.set(file, 0);
+    segs.set(seg2, file.length);
+    expect(readNanoVDB(segs, "segments").map((x) => x.versionString)).toEqual(["32.7.0", "32.4.2", "32.7.0"]);
     // a 32.6 raw grid: NanoVDB0 magic with NanoVDB1 in mData2
     const b6 = g.buffer.slice();
     b6.set(new TextEncoder().encode("NanoVDB1"), 664);
