@@ -12,20 +12,33 @@ const pool = getCpuPool();
 const saved = pool.numThreads;
 afterAll(() => pool.setNumThreads(saved));
 
+interface Expect {
+  /** Whether the cost model picks the SIMD entry (not checked when absent). */
+  chosen?: boolean;
+  /** Whether the forced SIMD build runs its vector code for these arguments (default true). */
+  runs?: boolean;
+}
+
 /**
- * Runs `fn` built with and without SIMD, on 1 and several threads; `setup` makes fresh arguments
+ * Runs `fn` built without SIMD and with a forced SIMD entry (so masked paths are exercised even
+ * where the cost model would not pick SIMD), on 1 and several threads; `setup` makes fresh arguments
  * and returns them with a reader of the outputs. Returns the outputs (all equal).
  */
-function compare(fn: Func, n: number, setup: () => { args: ArgValue[]; read: () => unknown }, expectSimd = true, runsSimd = expectSimd): unknown {
+function compare(fn: Func, n: number, setup: () => { args: ArgValue[]; read: () => unknown }, exp: Expect = {}): unknown {
+  if (exp.chosen !== undefined) {
+    const chosen = load([fn], { simd: true });
+    expect(chosen.meta.kernels[0].simd, `cost model's choice of SIMD for '${fn.name}'`).toBe(exp.chosen);
+    chosen.dispose();
+  }
   const results: unknown[] = [];
-  for (const simd of [false, true]) {
+  for (const simd of [false, "force"] as const) {
     const h = load([fn], { simd });
-    expect(h.meta.kernels[0].simd, `SIMD entry for '${fn.name}'`).toBe(simd && expectSimd);
+    expect(h.meta.kernels[0].simd, `SIMD entry for '${fn.name}'`).toBe(simd === "force");
     for (const threads of [1, Math.max(2, saved)]) {
       pool.setNumThreads(threads);
       const { args, read } = setup();
       // The SIMD build really runs its vector code (array strides as its vector accesses assume).
-      expect(h.usesSimd(fn.name, [n], args), `'${fn.name}' runs on the SIMD entry`).toBe(simd && runsSimd);
+      expect(h.usesSimd(fn.name, [n], args), `'${fn.name}' runs on the SIMD entry`).toBe(simd === "force" && (exp.runs ?? true));
       h.launch(fn.name, [n], args);
       results.push(read());
     }
@@ -48,7 +61,7 @@ describe("wasm backend: SIMD entry", () => {
     const out = compare(k, n, () => {
       const X = devArray("f32", xs), Y = devArray("f32", ys);
       return { args: [0.5, X.arg, Y.arg], read: () => { const r = Array.from(Y.view); X.free(); Y.free(); return r; } };
-    });
+    }, { chosen: true });
     expect(out).toEqual(ys.map((y, i) => f(f(0.5 * f(xs[i])) + y)));
   });
 
@@ -59,7 +72,7 @@ describe("wasm backend: SIMD entry", () => {
       const X = devArray("f32", Array.from({ length: 2 * n }, (_, i) => i));
       X.arg.shape = [n]; X.arg.strides = [8];
       return { args: [X.arg], read: () => { const r = Array.from(X.view); X.free(); return r; } };
-    }, true, false);
+    }, { runs: false });
     expect(out).toEqual(Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? 2 * i : i)));
   });
 
@@ -82,7 +95,7 @@ describe("wasm backend: SIMD entry", () => {
     const out = compare(k, n + 6, () => {
       const X = devArray("f32", xs), W = devArray("f32", ws), O = devArray("f32", n);
       return { args: [n, X.arg, W.arg, O.arg], read: () => { const r = Array.from(O.view); X.free(); W.free(); O.free(); return r; } };
-    });
+    }, { chosen: true });
     expect(out).toEqual(Array.from({ length: n }, (_, i) => {
       let acc = 0;
       for (let j = 0; j < ws.length; j++) acc = f(acc + f(f(xs[(i + j) % n]) * ws[j]));
@@ -114,7 +127,7 @@ describe("wasm backend: SIMD entry", () => {
     const out = compare(k, n, () => {
       const O = devArray("i32", n), F = devArray("bool", n);
       return { args: [O.arg, F.arg], read: () => { const r = [Array.from(O.view), Array.from(F.view)]; O.free(); F.free(); return r; } };
-    });
+    }, { chosen: false });
     const ref: number[] = [], flags: number[] = [];
     for (let i = 0; i < n; i++) {
       const st = new Array(8).fill(0);
@@ -145,7 +158,7 @@ describe("wasm backend: SIMD entry", () => {
     const out = compare(k, n, () => {
       const X = devArray("i32", xs), P = devArray("i32", n), C = devArray("u32", 5);
       return { args: [X.arg, P.arg, C.arg], read: () => { const r = [Array.from(P.view), Array.from(C.view)]; X.free(); P.free(); C.free(); return r; } };
-    });
+    }, { chosen: false });
     const pos: number[] = [], count = [0, 0, 0, 0, 0];
     for (let i = 0; i < n; i++) {
       let p = -1;
@@ -170,7 +183,7 @@ describe("wasm backend: SIMD entry", () => {
     const out = compare(k, n, () => {
       const X = devArray("f32", xs), O = devArray("f32", n), U = devArray("u32", n);
       return { args: [X.arg, O.arg, U.arg], read: () => { const r = [Array.from(O.view), Array.from(U.view)]; X.free(); O.free(); U.free(); return r; } };
-    }) as number[][];
+    }, { chosen: true }) as number[][];
     for (let i = 0; i < n; i++) {
       const v = f(xs[i]);
       const a = Math.max(Math.abs(v), 0.25);
@@ -201,7 +214,7 @@ describe("wasm backend: SIMD entry", () => {
     const out = compare(k, n, () => {
       const P = mk(ps), A = mk(3 * n);
       return { args: [n, P.arg, A.arg], read: () => { const r = Array.from(A.view); P.free(); A.free(); return r; } };
-    }) as number[];
+    }, { chosen: true }) as number[];
     for (let i = 0; i < n; i++) {
       let ax = 0, ay = 0, az = 0;
       for (let j = 0; j < n; j++) {
@@ -283,7 +296,7 @@ describe("wasm backend: SIMD entry", () => {
       b.if(b.call("eq", i, bad), () => { b.trap(7, [i, v]); });
       b.astore(o, [i], b.call("mul", v, b.f(2)));
     });
-    const h = load([k]);
+    const h = load([k], { simd: "force" });
     expect(h.meta.kernels[0].simd).toBe(true);
     pool.setNumThreads(1);
     const X = devArray("f32", Array.from({ length: 64 }, (_, i) => i + 0.5)), O = devArray("f32", 64);
@@ -306,7 +319,7 @@ describe("wasm backend: SIMD entry", () => {
     compare(k, 64, () => {
       const X = devArray("i32", 1001);
       return { args: [X.arg], read: () => { const r = Array.from(X.view); X.free(); return r; } };
-    }, false);
+    }, { chosen: false });
   });
 
   test("bool varying values store as 0/1 and select by mask", () => {
@@ -321,7 +334,7 @@ describe("wasm backend: SIMD entry", () => {
     const out = compare(k, n, () => {
       const X = devArray("f32", xs), B = devArray("bool", n), O = devArray("i32", n);
       return { args: [X.arg, B.arg, O.arg], read: () => { const r = [Array.from(B.view), Array.from(O.view)]; X.free(); B.free(); O.free(); return r; } };
-    });
+    }, { chosen: true });
     const bools = xs.map((v, i) => (f(v) > 0 && (i & 3) !== 1 ? 1 : 0));
     expect(out).toEqual([bools, bools.map((x) => 2 * x)]);
   });

@@ -16,8 +16,8 @@ export interface WasmCompileOptions {
   moduleName: string;
   /** Run binaryen's optimizer (default true); a list runs those passes instead of -O3. */
   optimize?: boolean | string[];
-  /** Emit SIMD entries where possible (default true; never in debug mode). */
-  simd?: boolean;
+  /** Emit SIMD entries where they pay (default true; never in debug mode); "force": wherever possible. */
+  simd?: boolean | "force";
   /** Use the in-module math library where available (default true). */
   inModuleMath?: boolean;
 }
@@ -48,7 +48,7 @@ export function buildModule(kernels: Func[], opts: WasmCompileOptions): { module
     m.addFunction(scalarName, params4, binaryen.none, c.localTypes, entry);
     let exported = scalarName;
     if (useSimd) {
-      const simd = buildSimdEntry(m, fn, params, lib, scalarName, c.frameBytes, meta.sites);
+      const simd = buildSimdEntry(m, fn, params, lib, scalarName, c.frameBytes, meta.sites, opts.simd === "force");
       if (simd) { exported = simd.name; meta.simd = true; meta.simdStrides = simd.strides; }
     }
     m.addFunctionExport(exported, meta.entry);

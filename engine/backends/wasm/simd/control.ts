@@ -66,6 +66,7 @@ function lowerStmt(c: SimdCtx, inst: Inst, cur: number | null, enc: Enc[]): numb
         const els = lowerRegionSimd(c, inst.regions![1], cur, enc);
         return [m.if(c.use(inst.args[0]), m.block(null, then), els.length ? m.block(null, els) : undefined)];
       }
+      c.maskCost += 6;
       const T = c.addLocal(V128), E = c.addLocal(V128);
       const cond = () => c.vuse(inst.args[0]);
       const stmts = [
@@ -85,6 +86,7 @@ function lowerStmt(c: SimdCtx, inst: Inst, cur: number | null, enc: Enc[]): numb
         const step = lowerRegionSimd(c, inst.regions![1], cur, enc);
         return [m.block(`b${L}`, [m.loop(`l${L}`, m.block(null, [m.block(`c${L}`, body), ...step, m.br(`l${L}`)]))])];
       }
+      c.maskCost += 16;
       const LM = c.addLocal(V128), CONT = c.addLocal(V128), B = c.addLocal(V128), S = c.addLocal(V128);
       c.loopMask.set(L, LM);
       c.contMask.set(L, CONT);
@@ -107,6 +109,7 @@ function lowerStmt(c: SimdCtx, inst: Inst, cur: number | null, enc: Enc[]): numb
     case "block": {
       const L = inst.attrs.label as number;
       if (!c.info.varyingLoops.has(L)) return [m.block(`b${L}`, lowerRegionSimd(c, inst.regions![0], cur, enc))];
+      c.maskCost += 4;
       const LM = c.addLocal(V128), B = c.addLocal(V128);
       c.loopMask.set(L, LM);
       const body = lowerRegionSimd(c, inst.regions![0], B, [...enc, { label: L, cont: false }]);
@@ -119,6 +122,7 @@ function lowerStmt(c: SimdCtx, inst: Inst, cur: number | null, enc: Enc[]): numb
         return [m.br(`${inst.op === "break" ? "b" : "c"}${inst.attrs.label}`)];
       }
       if (cur === null) throw new Error("wasm SIMD: varying terminator without a mask");
+      c.maskCost += 2;
       if (inst.op === "return") return [m.local.set(c.alive, m.v128.andnot(c.vget(c.alive), c.vget(cur)))];
       const L = inst.attrs.label as number;
       if (inst.op === "break") {
@@ -148,30 +152,38 @@ function lowerStmt(c: SimdCtx, inst: Inst, cur: number | null, enc: Enc[]): numb
     }
     case "get": {
       const v = inst.attrs.var as Var;
-      if (!c.info.varyingVars.has(v)) return lowerInst(c, inst);
+      if (!c.info.varyingVars.has(v)) return uniform(c, inst);
       return c.vdefine(inst, c.vget(c.vvarLocal(v)));
     }
     case "set": {
       const v = inst.attrs.var as Var;
-      if (!c.info.varyingVars.has(v)) return lowerInst(c, inst);
+      if (!c.info.varyingVars.has(v)) return uniform(c, inst);
       const l = c.vvarLocal(v);
       const val = c.vuse(inst.args[0]);
+      c.vecOps++;
+      if (cur !== null) c.maskCost += 1;
       return [m.local.set(l, cur === null ? val : m.v128.bitselect(val, c.vget(l), c.vget(cur)))];
     }
     case "call": case "convert": case "select": {
-      if (!varying) return lowerInst(c, inst);
+      if (!varying) return uniform(c, inst);
       const stmts = inst.op === "call" ? lowerVaryingCall(c, inst) : inst.op === "convert" ? lowerVaryingConvert(c, inst) : lowerVaryingSelect(c, inst);
       if (c.info.affine.has(inst)) stmts.push(...lane0Of(c, inst));
       return stmts;
     }
-    case "aload": return varying ? lowerVaryingLoad(c, inst, cur) : lowerInst(c, inst);
-    case "araw": return varying ? lowerVaryingRaw(c, inst, cur) : lowerInst(c, inst);
+    case "aload": return varying ? lowerVaryingLoad(c, inst, cur) : uniform(c, inst);
+    case "araw": return varying ? lowerVaryingRaw(c, inst, cur) : uniform(c, inst);
     case "aatomic": return lowerVaryingAtomic(c, inst, cur);
-    case "astore": return inst.args.some((a) => c.isVarying(a)) ? lowerVaryingStore(c, inst, cur) : lowerInst(c, inst);
+    case "astore": return inst.args.some((a) => c.isVarying(a)) ? lowerVaryingStore(c, inst, cur) : uniform(c, inst);
     case "fget": return lowerFget(c, inst, cur);
     case "fset": return lowerFset(c, inst, cur);
-    default: return lowerInst(c, inst);
+    default: return uniform(c, inst);
   }
+}
+
+/** A uniform instruction: the scalar lowering, once per group. */
+function uniform(c: SimdCtx, inst: Inst): number[] {
+  if (inst.op !== "const" && inst.op !== "param") c.uniformOps++;
+  return lowerInst(c, inst);
 }
 
 function kindOfArg(a: Inst) { return (a.type as { s: any }).s; }

@@ -27,9 +27,12 @@ export class SimdCtx extends FnCtx {
   tidVec = -1;
   /** Arrays read or written contiguously: param index -> element bytes (checked at entry). */
   readonly contiguous = new Map<number, { axis: number; bytes: number }[]>();
-  /** Operations done lane by lane vs in v128 (decides whether SIMD pays). */
+  /** Static cost model (decides whether SIMD pays): ops done lane by lane, in v128, once per
+   * group (uniform), and the mask bookkeeping of varying control, in scalar-op units. */
   laneOps = 0;
   vecOps = 0;
+  uniformOps = 0;
+  maskCost = 0;
 
   constructor(m: binaryen.Module, fn: Func, slots: ParamSlot[], lib: MathLib, readonly info: SimdInfo, sites: TrapSite[], prints: PrintSite[]) {
     super(m, fn, slots, lib, false, sites, prints);

@@ -15,9 +15,27 @@ import { zeroVars } from "../lower-control.js";
 
 export interface SimdEntry { name: string; strides: { param: number; axis: number; bytes: number }[] }
 
-export function buildSimdEntry(m: binaryen.Module, fn: Func, slots: ParamSlot[], lib: MathLib, scalarName: string, frameBytes: number, sites: TrapSite[]): SimdEntry | null {
+/**
+ * The static cost model, per 4 threads in scalar-op units: the scalar entry runs every op 4 times;
+ * the SIMD entry runs uniform and vector ops once, lane-by-lane ops at about 8 (4 scalar ops plus
+ * extracts and inserts), plus its mask bookkeeping. SIMD must save a quarter.
+ */
+function pays(c: SimdCtx): boolean {
+  const scalar = 4 * (c.uniformOps + c.vecOps + c.laneOps);
+  const simd = c.uniformOps + c.vecOps + 8 * c.laneOps + c.maskCost;
+  const ok = c.vecOps > 0 && simd < 0.75 * scalar;
+  explain(c.fn.name, `${ok ? "SIMD" : "scalar"}: cost ${simd} vs ${scalar} scalar (uniform ${c.uniformOps}, vector ${c.vecOps}, lane-by-lane ${c.laneOps}, masks ${c.maskCost})`);
+  return ok;
+}
+
+/** WEFT_DEBUG_SIMD=1 explains each kernel's choice of entry on stderr. */
+function explain(kernel: string, text: string): void {
+  if (process.env.WEFT_DEBUG_SIMD === "1") process.stderr.write(`[weft wasm] kernel '${kernel}': ${text}\n`);
+}
+
+export function buildSimdEntry(m: binaryen.Module, fn: Func, slots: ParamSlot[], lib: MathLib, scalarName: string, frameBytes: number, sites: TrapSite[], force = false): SimdEntry | null {
   const info = analyzeSimd(fn);
-  if (info.reason) return null;
+  if (info.reason) { explain(fn.name, `scalar: ${info.reason}`); return null; }
   findLeaks(fn.body, info);
   const nSites = sites.length;
   const c = new SimdCtx(m, fn, slots, lib, info, sites, []);
@@ -25,8 +43,7 @@ export function buildSimdEntry(m: binaryen.Module, fn: Func, slots: ParamSlot[],
   c.tidVec = c.addLocal(V128);
   if (info.anyVarying) c.alive = c.addLocal(V128);
   const body = lowerRegionSimd(c, fn.body, info.anyVarying ? c.alive : null, []);
-  // Lane-by-lane work costs about twice its scalar form (extracts, inserts): SIMD must win clearly.
-  if (c.vecOps === 0 || 2 * c.laneOps >= c.vecOps) { sites.length = nSites; return null; }
+  if (!force && !pays(c)) { sites.length = nSites; return null; }
 
   const t = c.tidLocals, nd = t.length, last = nd - 1;
   const scalarCall = (from: number) => m.call(scalarName, [from, g(P_END), g(P_ARGS), g(P_STACK)], binaryen.none);

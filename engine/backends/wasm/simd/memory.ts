@@ -88,9 +88,10 @@ function stridedLoad(c: SimdCtx, base: () => number, size: number, off: number):
   return m.i8x16.shuffle(low, high, words.flatMap((w, l) => wordBytes(w < 8 ? l : 4 + l)));
 }
 
-function gatherInto(c: SimdCtx, s: ScalarKind, out: number, cur: number | null, load: (l: number) => number): number[] {
+/** Lane-by-lane loads into `out`; `slowPath`: the partial-mask fallback of a vector access (not counted as lane work). */
+function gatherInto(c: SimdCtx, s: ScalarKind, out: number, cur: number | null, load: (l: number) => number, slowPath = false): number[] {
   const m = c.m;
-  c.laneOps++;
+  if (!slowPath) c.laneOps++;
   if (cur === null) return [m.local.set(out, c.fromLanes(s, [0, 1, 2, 3].map(load)))];
   const stmts = [m.local.set(out, zeros(m))];
   for (let l = 0; l < 4; l++) stmts.push(guard(c, cur, l, m.local.set(out, replace(c, s, c.vget(out), l, load(l)))));
@@ -108,7 +109,8 @@ export function lowerVaryingLoad(c: SimdCtx, inst: Inst, cur: number | null): nu
     const base = c.addLocal(I32), B = () => m.local.get(base, I32);
     const vload = m.local.set(out, at.size === 4 ? m.v128.load(off, 4, B()) : stridedLoad(c, B, at.size, off));
     if (cur === null) return [m.local.set(base, at.addr), vload];
-    const slow = gatherInto(c, s, out, cur, (l) => loadScalar(m, s, off + at.size * l, B()));
+    c.maskCost += 2;
+    const slow = gatherInto(c, s, out, cur, (l) => loadScalar(m, s, off + at.size * l, B()), true);
     return [m.local.set(base, at.addr), m.if(m.i32x4.all_true(c.vget(cur)), vload, m.block(null, slow))];
   }
   return gatherInto(c, s, out, cur, (l) => loadScalar(m, s, off, laneAddr(c, a, idx, grad, l)));
@@ -127,6 +129,7 @@ export function lowerVaryingStore(c: SimdCtx, inst: Inst, cur: number | null): n
     c.vecOps++;
     const vstore = m.v128.store(off, 4, B(), c.vuse(val));
     if (cur === null) return [m.local.set(base, at.addr), vstore];
+    c.maskCost += 2;
     return [m.local.set(base, at.addr), m.if(m.i32x4.all_true(c.vget(cur)), vstore, m.block(null, lanes(cur)))];
   }
   c.laneOps++;
