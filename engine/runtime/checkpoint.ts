@@ -111,7 +111,6 @@ export function checkpointed(spec: CheckpointedSpec): CheckpointedResult {
         tape.backward(null, new Map(end.map((x, j) => [x, carry![j]] as [WeftArray, WeftArray])));
       }
       carry?.forEach((g) => g.dispose());
-      carry = null;
       // Keep the start state's gradient buffers for the segment before; free the rest.
       carry = s > 0 ? start.map((x) => { const g = x.grad!; x.grad = null; return g; }) : null;
       for (const st of states) free(st);
