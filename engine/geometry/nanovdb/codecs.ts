@@ -20,7 +20,7 @@ export function decodePayload(
     throw new NanoVDBError(`grid payload of ${fileSize} bytes is truncated`, source, at, `${fileSize} bytes, ${bytes.length - at} remain`);
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  checkPlausibleSize(bytes, dv, at, end, gridSize, codec, source);
+  checkPlausibleSize(dv, at, end, gridSize, codec, source);
   const out = new Uint8Array(gridSize);
   switch (codec) {
     case 0: {
@@ -67,7 +67,7 @@ export function decodePayload(
  * Refuses grid sizes the payload cannot hold before allocating them: ZIP cannot expand more than
  * 1032:1, and the BLOSC chunk headers state their uncompressed sizes.
  */
-function checkPlausibleSize(bytes: Uint8Array, dv: DataView, at: number, end: number, gridSize: number, codec: number, source: string): void {
+function checkPlausibleSize(dv: DataView, at: number, end: number, gridSize: number, codec: number, source: string): void {
   if (codec === 1 && gridSize > (end - at) * 1032 + 4096) {
     throw new NanoVDBError(`grid size ${gridSize} is impossible for a ${end - at}-byte ZIP payload`, source, at, "at most 1032:1 expansion");
   }
