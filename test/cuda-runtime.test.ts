@@ -4,6 +4,9 @@
 // Kernels never run on the fake: it records launches, and where a result matters the scenario runs
 // a recorded saxpy itself on the fake's memory (emulateSaxpy), which checks that the packed
 // arguments point at the arrays. Real execution is covered by cuda-runtime-gpu.test.ts on a GPU host.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fakeCudaSkipReason, runChild, runOk } from "./fixtures/fake-libcuda/harness.ts";
 
@@ -14,6 +17,7 @@ if (skip) console.warn(`cuda-runtime tests skipped: ${skip}`);
 const KERNELS = JSON.stringify(`import { tid, Array, Array2D, f32 } from "weft/kernels";
 @kernel export function saxpy(a: f32, x: Array<f32>, y: Array<f32>): void { const i = tid(); y[i] = a * x[i] + y[i]; }
 @kernel export function grid2(out: Array2D<f32>, s: f32): void { const [i, j] = tid(); out[i, j] = s * f32(i * 10 + j); }
+@kernel export function grid4(out: Array<f32>): void { const [i, j, k, l] = tid(); out[((i * 3 + j) * 4 + k) * 5 + l] = 1.0; }
 `);
 
 /** Scenario helpers: load the kernels, decode recorded launches, run a recorded saxpy on the fake. */
@@ -240,6 +244,9 @@ suite("launches, streams and events (fake driver)", () => {
       wf.launch(m.kernels.grid2, [3, 5], [g, 1]);
       const g2 = decode(launches().at(-1));
       r.dims2 = g2.dims; r.total2 = g2.total; r.arr2 = arrayAt(g2.dv, 32);
+      wf.launch(m.kernels.grid4, [2, 3, 4, 5], [wf.zeros(120, { device: "cuda:0" })]);
+      const g4 = decode(launches().at(-1));
+      r.dims4 = g4.dims; r.total4 = g4.total;
       // Streams: an explicit one, the current one (setStream / withStream), and back to the default.
       const s = new wf.Stream("cuda:0");
       wf.launch(m.kernels.saxpy, 4, [1, x, y], { stream: s });
@@ -270,10 +277,12 @@ suite("launches, streams and events (fake driver)", () => {
     expect(out.dims2).toEqual([3, 5, 1, 1]);
     expect(out.total2).toBe(15);
     expect(out.arr2).toMatchObject({ shape: [3, 5, 1, 1], strides: [20, 4, 0, 0] });
+    expect(out.dims4).toEqual([2, 3, 4, 5]);
+    expect(out.total4).toBe(120);
     expect(out.getStream).toBe(true);
     expect(out.streams).toEqual(["s", "s", "s", "0n"]);
     expect(out.zero).toBeNull();
-    expect(out.count).toBe(8);  // the 0-thread launch is not submitted
+    expect(out.count).toBe(9);  // the 0-thread launch is not submitted
     expect(out.disposed.message).toMatch(/the stream on cuda:0 was disposed/);
   });
 
@@ -550,7 +559,20 @@ suite("without CUDA", () => {
     expect(r.result.status.reason).toMatch(/the CUDA addon is not built \(\/nonexistent\/weft_cuda.node is missing/);
     expect(r.result.cuda.message).toMatch(/^unknown device 'cuda:0': available devices are cpu \(the CUDA addon is not built/);
     expect(warnings(r.stderr)).toHaveLength(1);
-    expect(warnings(r.stderr)[0]).toMatch(/weft: CUDA is unavailable, running on cpu only: the CUDA addon is not built/);
+    expect(warnings(r.stderr)[0]).toMatch(/^weft: CUDA is unavailable, running on cpu only: the CUDA addon is not built/);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("runs on the cpu when the addon fails to load, and says so once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "weft-bad-addon-"));
+    const bad = join(dir, "weft_cuda.node");
+    writeFileSync(bad, "not a shared library");
+    const r = runChild(cpuProgram, { fake: false, env: { WEFT_CUDA_ADDON: bad } });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.result).toMatchObject({ devices: ["cpu"], x: [2, 2, 2] });
+    expect(r.result.status.reason).toMatch(/the CUDA addon .*weft_cuda.node failed to load/);
+    expect(warnings(r.stderr)).toHaveLength(1);
   });
 
   it("says once why when the driver fails to start, and nothing when there is no driver", () => {

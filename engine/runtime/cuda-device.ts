@@ -198,7 +198,8 @@ function unavailable(reason: string, warn: boolean): { driver: null; reason: str
   setCudaStatus(reason);
   // One line, once per process, and only when something is broken (an addon that failed to build or
   // load, a driver that failed to start); a machine without an NVIDIA driver is normal and silent.
-  if (warn && process.env.WEFT_QUIET !== "1") process.emitWarning(`weft: CUDA is unavailable, running on cpu only: ${reason}`, { code: "WEFT_NO_CUDA" });
+  // (WEFT_QUIET=1 silences it; wf.cudaStatus().reason always has it.)
+  if (warn && process.env.WEFT_QUIET !== "1") process.stderr.write(`weft: CUDA is unavailable, running on cpu only: ${reason}\n`);
   return { driver: null, reason };
 }
 
