@@ -109,6 +109,14 @@ describe("library linking", () => {
     ]);
   });
 
+  test("a library function's custom adjoint comes along with it", () => {
+    const libs = new LibrarySet([lib("ste", `@func export function snap(x: f32): f32 { return f32(i32(x)); }
+@adjointOf(snap) function snapAdj(x: f32, adj: f32): f32 { return adj; }`)]);
+    const mod = compileSource(`@kernel export function k(o: Array<f32>): void { o[0] = snap(o[0]); }`, "user.ts", { libraries: libs });
+    expect(mod.funcs.map((f) => f.name)).toEqual(["k", "ste__snap", "ste__snapAdj"]);
+    expect(mod.funcs[1].customGrad).toEqual({ adjoint: "ste__snapAdj", mode: "direct", diff: [0] });
+  });
+
   test("library sources enter a hash that changes with them", () => {
     const h1 = librarySourcesHash([GEOM, SCENE]);
     expect(librarySourcesHash([GEOM, SCENE])).toBe(h1);

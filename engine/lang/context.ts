@@ -33,6 +33,8 @@ export interface FuncSig {
   decl: ts.FunctionDeclaration;
   func: Func;
   bad?: boolean;
+  /** `@adjointOf(f)`: this @func is the custom adjoint of f (linked by decls.ts `linkAdjoints`). */
+  adjointOf?: ts.Identifier;
 }
 
 export interface CallSite { from: FuncSig; to: FuncSig; node: ts.Node }

@@ -1,11 +1,13 @@
 // Module-level checks that need every declaration: @struct classes (fields, nesting, no self
-// containment) and the call graph (recursion, direct or mutual, is rejected at the call site).
+// containment), custom adjoints (`@adjointOf`) and the call graph (recursion, direct or mutual, is
+// rejected at the call site).
 
 import ts from "typescript";
 import { Bail, Diagnostics } from "./diagnostics.js";
 import type { FuncSig, ModuleCtx } from "./context.js";
 import type { StructType } from "./types.js";
-import { arrayFieldElementMessage, builtinValueType, containsArray } from "./types.js";
+import { arrayFieldElementMessage, builtinValueType, containsArray, isValueType } from "./types.js";
+import { Type, isFloat, typeEq, typeName } from "../ir/types.js";
 
 export function declareStructs(m: ModuleCtx, decls: ts.ClassDeclaration[]): void {
   const d: Diagnostics = m.diags;
@@ -66,6 +68,59 @@ export function declareStructs(m: ModuleCtx, decls: ts.ClassDeclaration[]): void
       if (f && f.type.k === "array" && containsArray(f.type.elem)) d.report(at, arrayFieldElementMessage(f.type.elem));
     }
   }
+}
+
+/**
+ * Links each `@adjointOf(f)` @func to its function f, declared in the same module. The convention:
+ * the adjoint takes f's parameters followed by the adjoint of f's result (`adj: R`), and returns the
+ * adjoints of f's float parameters (those holding f32/f64 values and no arrays): the value itself
+ * when there is one such parameter, else a @struct with one field per such parameter, in order.
+ */
+export function linkAdjoints(m: ModuleCtx, sigs: FuncSig[]): void {
+  for (const a of sigs) {
+    if (!a.adjointOf || a.bad) continue;
+    try { linkAdjoint(m, a); } catch (e) { if (!(e instanceof Bail)) throw e; }
+  }
+}
+
+const hasFloat = (t: Type): boolean => (t.k === "struct" ? t.fields.some((f) => hasFloat(f.type))
+  : t.k === "scalar" || t.k === "vec" || t.k === "mat" || t.k === "quat" || t.k === "transform" ? isFloat(t.s) : false);
+
+function linkAdjoint(m: ModuleCtx, a: FuncSig): void {
+  const d: Diagnostics = m.diags, at = a.adjointOf!, name = at.text;
+  const group = m.funcs.get(name);
+  if (!group) {
+    if (m.libs?.owner(name)) d.fail(at, `'${name}' is a library function; a custom adjoint must be declared in the module of its function`);
+    d.fail(at, `unknown function '${name}' in @adjointOf`);
+  }
+  if (group[0].kind === "kernel") d.fail(at, `'${name}' is a kernel; only @funcs have custom adjoints`);
+  const n = a.params.length - 1;
+  const fits = (p: FuncSig) => p !== a && p.params.length === n && p.ret.k !== "void"
+    && p.params.every((q, k) => typeEq(q.type, a.params[k].type)) && typeEq(a.params[n].type, p.ret);
+  const matches = group.filter((p) => !p.bad && fits(p));
+  if (matches.length !== 1) {
+    if (group.some((p) => p.bad)) throw new Bail();
+    const prims = group.filter((p) => p !== a);
+    if (prims.every((p) => p.ret.k === "void")) d.fail(at, `'${name}' returns void, so it has no gradient to customise`);
+    const forms = prims.filter((p) => p.ret.k !== "void").map((p) => `(${[...p.params.map((q) => `${q.name}: ${typeName(q.type)}`), `adj: ${typeName(p.ret)}`].join(", ")})`);
+    d.fail(a.decl.name!, `the adjoint of '${name}' takes the parameters of '${name}' followed by the adjoint of its result: ${forms.join(" or ")}`);
+  }
+  const p = matches[0];
+  if (containsArray(p.ret) || !hasFloat(p.ret)) d.fail(at, `'${name}' returns ${typeName(p.ret)}; a custom gradient needs a float result`);
+  const diff = p.params.map((q, k) => (isValueType(q.type) && !containsArray(q.type) && hasFloat(q.type) ? k : -1)).filter((k) => k >= 0);
+  if (!diff.length) d.fail(at, `'${name}' has no float parameters, so it has no gradient to customise`);
+  const types = diff.map((k) => p.params[k].type);
+  let mode: "direct" | "struct";
+  if (diff.length === 1 && typeEq(a.ret, types[0])) mode = "direct";
+  else if (a.ret.k === "struct" && a.ret.fields.length === types.length && a.ret.fields.every((f, j) => typeEq(f.type, types[j]))) mode = "struct";
+  else {
+    const names = diff.map((k) => `'${p.params[k].name}'`).join(", ");
+    const want = diff.length === 1 ? `${typeName(types[0])} (the adjoint of ${names}) or a @struct with one field of that type`
+      : `a @struct with fields of types (${types.map(typeName).join(", ")}): the adjoints of ${names}, in order`;
+    d.fail(a.decl.type ?? a.decl.name!, `the adjoint of '${name}' must return ${want}, not ${typeName(a.ret)}`);
+  }
+  if (p.func.customGrad) d.fail(at, `'${name}' already has a custom adjoint`);
+  p.func.customGrad = { adjoint: a.irName, mode, diff };
 }
 
 /** Reports every call that is part of a cycle in the @func call graph. */

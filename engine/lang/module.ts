@@ -18,7 +18,7 @@ import { mismatch } from "./assign.js";
 import { emitStmts } from "./stmt.js";
 import { SPECIALS } from "./specials.js";
 import { builtinValueType, isValueType, mangleType } from "./types.js";
-import { checkRecursion, declareStructs } from "./decls.js";
+import { checkRecursion, declareStructs, linkAdjoints } from "./decls.js";
 
 const KNOWN_DECORATORS = new Set(["kernel", "func", "struct", "constant", "inline"]);
 
@@ -28,11 +28,20 @@ export function decoratorNames(diags: Diagnostics, node: ts.Node): string[] {
   // them among the modifiers.
   const mods = ((node as { modifiers?: ts.NodeArray<ts.ModifierLike> }).modifiers ?? []) as readonly ts.ModifierLike[];
   for (const d of mods.filter(ts.isDecorator)) {
+    if (adjointTarget(d) !== undefined) { out.push("adjointOf"); continue; }
     const e = ts.isCallExpression(d.expression) && d.expression.arguments.length === 0 ? d.expression.expression : d.expression;
-    if (!ts.isIdentifier(e) || !KNOWN_DECORATORS.has(e.text)) { diags.report(d, `unknown decorator '${d.getText()}' (known: @kernel, @func, @struct, @constant)`); continue; }
+    if (!ts.isIdentifier(e) || !KNOWN_DECORATORS.has(e.text)) { diags.report(d, `unknown decorator '${d.getText()}' (known: @kernel, @func, @struct, @constant, @adjointOf(f))`); continue; }
     out.push(e.text);
   }
   return out;
+}
+
+/** `@adjointOf(f)`: the decorator's argument (null when malformed), or undefined for other decorators. */
+function adjointTarget(d: ts.Decorator): ts.Identifier | null | undefined {
+  const e = d.expression;
+  if (ts.isIdentifier(e) && e.text === "adjointOf") return null;
+  if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || e.expression.text !== "adjointOf") return undefined;
+  return e.arguments.length === 1 && ts.isIdentifier(e.arguments[0]) ? e.arguments[0] : null;
 }
 
 function hasModifier(node: ts.Node, k: ts.SyntaxKind): boolean {
@@ -69,6 +78,7 @@ export function compileModuleCtx(source: string, file: string, opts: CompileOpti
   }
   declareStructs(m, structs);
   const sigs = declareFuncs(m, funcs);
+  linkAdjoints(m, sigs);
   declareConsts(m, consts);
   if (m.library) checkLibraryNames(m, structs, consts, funcs);
   for (const sig of sigs) if (!sig.bad) emitBody(m, sig);
@@ -91,6 +101,7 @@ function libraryFuncs(m: ModuleCtx, sigs: FuncSig[]): Func[] {
     seen.add(f.name);
     out.push(f);
     walk(f.body, (i) => { if (i.op === "callf") add(byName.get(i.attrs.fn)); });
+    if (f.customGrad) add(byName.get(f.customGrad.adjoint));
   };
   for (const s of m.usedLibFuncs) add(s.func);
   // A module's own function may not take a library function's IR name (they would be confused).
@@ -209,7 +220,15 @@ function declareFunc(m: ModuleCtx, fd: ts.FunctionDeclaration): FuncSig {
   if (!fd.name) d.fail(fd, "functions need a name");
   const name = fd.name.text;
   const decos = decoratorNames(d, fd);
-  const isKernel = decos.includes("kernel"), isFunc = decos.includes("func");
+  // @adjointOf(f) marks a @func as the custom adjoint of f (the @func decorator may be left out).
+  let adjointOf: ts.Identifier | undefined;
+  for (const dec of ((fd.modifiers ?? []) as readonly ts.ModifierLike[]).filter(ts.isDecorator)) {
+    const t = adjointTarget(dec);
+    if (t === null) d.fail(dec, "write @adjointOf(f) with the name of the function whose adjoint this is");
+    if (t) adjointOf = t;
+  }
+  const isKernel = decos.includes("kernel"), isFunc = decos.includes("func") || !!adjointOf;
+  if (isKernel && adjointOf) d.fail(fd.name, `a @kernel cannot be an adjoint; @adjointOf marks a @func`);
   if (isKernel && isFunc) d.fail(fd.name, `'${name}' cannot be both @kernel and @func`);
   if (!isKernel && !isFunc) d.fail(fd.name, `function '${name}' needs a decorator: @kernel for a kernel, @func for a device function`);
   if (!fd.body) d.fail(fd.name, `function '${name}' needs a body`);
@@ -246,7 +265,7 @@ function declareFunc(m: ModuleCtx, fd: ts.FunctionDeclaration): FuncSig {
   } catch (e) { if (!(e instanceof Bail)) throw e; bad = true; }
   const func = newFunc(name, isKernel ? "kernel" : "func", params, ret);
   func.loc = d.loc(fd.name);
-  return { name, irName: name, kind: isKernel ? "kernel" : "func", params, ret, decl: fd, func, bad };
+  return { name, irName: name, kind: isKernel ? "kernel" : "func", params, ret, decl: fd, func, bad, adjointOf };
 }
 
 /** Roots of assignment targets (`x = ...`, `x.a += ...`, `x++`), to make assigned @func params variables. */

@@ -13,13 +13,19 @@
 // Memory: one stack per scalar kind actually pushed, `WEFT_AD_STACK` entries each (default 1024),
 // in the thread's local memory; overflow traps with code TAPE_OVERFLOW rather than giving wrong
 // gradients. A loop of n iterations reading k variables costs n*k + 1 entries.
+//
+// Custom gradients (`@adjointOf`): the inliner brackets each such call with markers
+// (passes/inline.ts, `inlineCustom`). The analysis sees the call as "outputs depend on inputs"
+// (`customGradView`); the forward replay runs its body plainly; the reverse sweep runs the user's
+// adjoint code instead of differentiating the body (`reverseCustom`).
 
 import { Builder } from "../ir/builder.js";
 import { Func, Inst, Var, walk } from "../ir/ops.js";
 import { I32, ScalarKind, Type, fixed, scalar } from "../ir/types.js";
 import { lookupBuiltin } from "../builtins/index.js";
 import { cloneBody, newMaps, CloneMaps } from "./clone.js";
-import { Activity, activity, checkDifferentiable, isFloatType, needed } from "./autodiff-analysis.js";
+import { Activity, AutodiffError, activity, checkDifferentiable, isFloatType, needed } from "./autodiff-analysis.js";
+import { customGradMark, customGradRanges, customGradView } from "./inline.js";
 
 export const TAPE_OVERFLOW = 7;
 
@@ -30,8 +36,10 @@ export function stackSize(): number {
 
 /** Builds the adjoint of lowered kernel `fwd` (run flattenExits on it first). */
 export function adjointKernel(fwd: Func): Func {
-  const act = activity(fwd);
-  checkDifferentiable(fwd, act, needed(fwd, act));
+  // Custom-gradient calls are opaque to the analysis (their bodies need not be differentiable).
+  const view = customGradView(fwd);
+  const act = activity(view);
+  checkDifferentiable(view, act, needed(view, act));
   const adj: Func = {
     name: `${fwd.name}__adj`, kind: "kernel", params: fwd.params, ret: fwd.ret, vars: [], body: [],
     ndim: fwd.ndim, nextId: fwd.nextId, loc: fwd.loc,
@@ -102,6 +110,9 @@ class AdjointWriter {
       const s = new Set<Var>();
       walk(i.regions!.flat(), (x) => { if (x.op === "get" || x.op === "fget") s.add(x.attrs.var); });
       r = [...s];
+      // Array variables cannot be saved; scalarize leaves only those that hold different arrays.
+      const arr = r.find((v) => v.type.k === "array");
+      if (arr) throw new AutodiffError(`the array variable '${arr.name}' holds different arrays and is read in a loop or branch; autodiff cannot replay that (pass the arrays separately)`, i.loc);
       this.readsets.set(i, r);
     }
     return r;
@@ -143,8 +154,17 @@ class AdjointWriter {
   /** Forward replay of a region that records what the reverse sweep of its direct children needs. */
   private fwdRecord(body: Inst[]): void {
     const b = this.b;
-    for (const i of body) {
+    const custom = customGradRanges(body);
+    for (let k = 0; k < body.length; k++) {
+      const i = body[k];
       b.loc = i.loc;
+      const end = custom.get(k);
+      if (end !== undefined) {
+        // A custom-gradient call: its body replays as is (nothing recorded); its adjoint region is skipped.
+        this.plain(body.slice(k, end));
+        k = end;
+        continue;
+      }
       if (i.op === "if") {
         this.saveVars(this.readset(i));
         this.plain([i]);
@@ -191,9 +211,16 @@ class AdjointWriter {
     const b = this.b;
     // This execution of the region starts with no pending adjoints for its own values.
     for (const i of body) if (this.act.values.has(i)) b.set(this.adjVar(i), b.constLike(0, i.type));
+    const customStart = new Map([...customGradRanges(body)].map(([start, end]) => [end, start]));
     for (let k = body.length - 1; k >= 0; k--) {
       const i = body[k];
       b.loc = i.loc;
+      const start = customStart.get(k);
+      if (start !== undefined) {
+        this.reverseCustom(body.slice(start, k + 1));
+        k = start;
+        continue;
+      }
       switch (i.op) {
         case "if": {
           this.restoreVars(this.readset(i));
@@ -273,6 +300,34 @@ class AdjointWriter {
       this.accumulate(x, b.fget(av, idx, elem));
       b.fset(av, idx, b.constLike(0, elem));
     }
+  }
+
+  /**
+   * Reverse of an inlined custom-gradient call (`range`: its markers, body and `if (false)` adjoint
+   * region; see passes/inline.ts): the adjoint of the result goes into the region's `adjres`
+   * variables, the region's code (the user's adjoint function) runs, and its `grad` results are added
+   * to the adjoints of the call's arguments. The body itself is not differentiated.
+   */
+  private reverseCustom(range: Inst[]): void {
+    const b = this.b;
+    const region = range[range.length - 1].regions![0];
+    const leaf = (x: Inst) => customGradMark(x)!.leaf ?? 0;
+    const adjres = new Map<number, Var>();
+    walk(region, (x) => { if (x.op === "get" && customGradMark(x)?.role === "adjres") adjres.set(leaf(x), x.attrs.var); });
+    for (const s of range) {
+      if (customGradMark(s)?.role !== "out") continue;
+      const av = this.adjOfVar.get(s.attrs.var), target = adjres.get(leaf(s));
+      if (target) b.set(this.maps.vars.get(target)!, av ? b.get(av) : b.constLike(0, target.type));
+      if (av) b.set(av, b.constLike(0, av.type));
+    }
+    this.plain(region);
+    const inputs = range.filter((s) => customGradMark(s)?.role === "in");
+    walk(region, (x) => {
+      const m = customGradMark(x);
+      if (x.op !== "set" || m?.role !== "grad") return;
+      const input = inputs.find((s) => customGradMark(s)!.arg === m.arg && leaf(s) === leaf(x));
+      if (input) this.accumulate(input.args[0], b.get(this.maps.vars.get(x.attrs.var)!));
+    });
   }
 
   /** Iterations in reverse: restore each one's starting state, replay it, sweep it. */

@@ -12,6 +12,7 @@ import {
   I32, Type, componentCount, fieldOffsets, scalar, scalarLeaves, typeName,
 } from "../ir/types.js";
 import { substitute } from "./clone.js";
+import { newMark } from "./inline.js";
 
 export interface AbiEntry {
   /** Which source parameter. */
@@ -180,12 +181,12 @@ export function scalarize(fn: Func): void {
             break;
           case "get": {
             const lv = leafVars.get(i.attrs.var);
-            if (lv) leaves.set(i, lv.map((v) => b.get(v))); else out.push(i);
+            if (lv) leaves.set(i, lv.map((v, j) => markLeaf(i, b.get(v), j))); else out.push(i);
             break;
           }
           case "set": {
             const lv = leafVars.get(i.attrs.var);
-            if (lv) { const parts = L(i.args[0]); lv.forEach((v, j) => b.set(v, parts[j])); } else out.push(i);
+            if (lv) { const parts = L(i.args[0]); lv.forEach((v, j) => markLeaf(i, b.set(v, parts[j]), j)); } else out.push(i);
             break;
           }
           case "fget": {
@@ -237,6 +238,12 @@ export function scalarize(fn: Func): void {
   fn.body = visit(fn.body);
   substitute(fn.body, subst);
   forwardArrayVars(fn);
+}
+
+/** Custom-gradient markers (passes/inline.ts) go onto each leaf access, with the leaf's index. */
+function markLeaf(from: Inst, leaf: Inst, j: number): Inst {
+  if (from.attrs.customGrad) leaf.attrs.customGrad = newMark({ ...from.attrs.customGrad, leaf: j });
+  return leaf;
 }
 
 /**
