@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it, test } from "vitest";
 import * as wf from "../engine/index.js";
 import { WeftCompileError, compileSource } from "../engine/lang/index.js";
-import { BACKEND_NAMES } from "./helpers/backends.js";
+import { BACKEND_NAMES, deviceFor } from "./helpers/backends.js";
 
 const SRC = `
 import { tid, Array, vec3, f32, i32, dot } from "weft/kernels";
@@ -81,11 +81,12 @@ test("the IR carries the custom gradient; the forward kernel never runs the adjo
   expect(ir.funcs.find((g) => g.name === "quantize")!.customGrad).toEqual({ adjoint: "quantizeAdj", mode: "direct", diff: [0] });
 });
 
-describe.each(BACKEND_NAMES.filter((b) => b !== "cuda"))("custom gradients through the Tape on %s", (backend) => {
+describe.each(BACKEND_NAMES)("custom gradients through the Tape on %s", (backend) => {
+  const device = deviceFor(backend);
   let m: wf.Module;
   beforeAll(async () => {
     await wf.init();
-    m = await wf.loadModule({ source: SRC, name: "customgrad" }, { backend });
+    m = await wf.loadModule({ source: SRC, name: "customgrad" }, { backend, device });
   });
   const grads = (kernel: string, n: number, ins: wf.WeftArray[], out: wf.WeftArray, seed?: number[]) => {
     const tape = new wf.Tape();
@@ -96,8 +97,8 @@ describe.each(BACKEND_NAMES.filter((b) => b !== "cuda"))("custom gradients throu
 
   it("a float -> int body gets the straight-through gradient", () => {
     const X = [0.3, 1.1, -0.6, 2.45];
-    const x = wf.array(new Float32Array(X), { requiresGrad: true });
-    const y = wf.zeros(4, { requiresGrad: true });
+    const x = wf.array(new Float32Array(X), { requiresGrad: true, device });
+    const y = wf.zeros(4, { requiresGrad: true, device });
     const [gx] = grads("quant", 4, [x], y, [1, 2, 3, 4]);
     const q = (v: number) => f(Math.trunc(f(v * 4)) / 4);
     expect(Array.from(y.toTypedArray() as Float32Array)).toEqual(X.map((v) => f(q(v) * f(v))));
@@ -107,8 +108,8 @@ describe.each(BACKEND_NAMES.filter((b) => b !== "cuda"))("custom gradients throu
 
   it("a clamp with early returns, inside a branch and another @func, uses the custom rule", () => {
     const X = [-0.5, 0.25, 0.75, 3];
-    const x = wf.array(new Float32Array(X), { requiresGrad: true });
-    const y = wf.zeros(4, { requiresGrad: true });
+    const x = wf.array(new Float32Array(X), { requiresGrad: true, device });
+    const y = wf.zeros(4, { requiresGrad: true, device });
     const [gx] = grads("clampK", 4, [x], y);
     expect(Array.from(y.toTypedArray() as Float32Array)).toEqual(X.map((v) => 2 * Math.min(Math.max(v, 0), 1)));
     expect(gx).toEqual([1, 1, 1, 1]); // 2 * 0.5, also where the true derivative is 0
@@ -116,8 +117,8 @@ describe.each(BACKEND_NAMES.filter((b) => b !== "cuda"))("custom gradients throu
 
   it("a body with a loop, inside a kernel loop with state: the implicit-function gradient", () => {
     const X = [8, 2, 27];
-    const x = wf.array(new Float32Array(X), { requiresGrad: true });
-    const out = wf.zeros(3, { requiresGrad: true });
+    const x = wf.array(new Float32Array(X), { requiresGrad: true, device });
+    const out = wf.zeros(3, { requiresGrad: true, device });
     const [gx] = grads("roots", 3, [x], out);
     // s1 = c(x), s2 = s1 + c(2x) s1 + c(x) = 2c(x) + c(2x) c(x); c' = 1 / (3 c^2), d c(2x)/dx = 2 c'(2x).
     X.forEach((v, i) => {
@@ -129,9 +130,9 @@ describe.each(BACKEND_NAMES.filter((b) => b !== "cuda"))("custom gradients throu
 
   it("several inputs, a struct of adjoints, a non-float input, in a loop: the custom rule is used", () => {
     const X = [0.5, -1], V = [1, 2, 3, -1, 0.5, 0];
-    const x = wf.array(new Float32Array(X), { requiresGrad: true });
-    const v = wf.array(new Float32Array(V), { dtype: wf.vec3, requiresGrad: true });
-    const out = wf.zeros(2, { requiresGrad: true });
+    const x = wf.array(new Float32Array(X), { requiresGrad: true, device });
+    const v = wf.array(new Float32Array(V), { dtype: wf.vec3, requiresGrad: true, device });
+    const out = wf.zeros(2, { requiresGrad: true, device });
     const [gx, gv] = grads("sqLoop", 2, [x, v], out);
     // acc_3 = sq_0 / 4 + sq_1 / 2 + sq_2, so weights w_k = 1/4, 1/2, 1.
     const w = [0.25, 0.5, 1];

@@ -9,7 +9,7 @@ import { F32, I32, vec } from "../engine/ir/types.js";
 import { lowerKernel } from "../engine/passes/pipeline.js";
 import { WeftCompileError, compileSource } from "../engine/lang/index.js";
 import { Mem, run } from "./fixtures/lang/run.js";
-import { BACKEND_NAMES } from "./helpers/backends.js";
+import { BACKEND_NAMES, deviceFor } from "./helpers/backends.js";
 
 const f = Math.fround;
 const VEC3 = vec(3);
@@ -124,41 +124,42 @@ describe("struct with array fields: diagnostics", () => {
   });
 });
 
-describe.each(BACKEND_NAMES.filter((b) => b !== "cuda"))("struct with array fields through wf.launch on %s", (backend) => {
+describe.each(BACKEND_NAMES)("struct with array fields through wf.launch on %s", (backend) => {
+  const device = deviceFor(backend);
   let m: wf.Module;
   beforeAll(async () => {
     await wf.init();
-    m = await wf.loadModule({ source: SRC, name: "structarrays" }, { backend });
+    m = await wf.loadModule({ source: SRC, name: "structarrays" }, { backend, device });
   });
   const arrays = () => ({
-    points: wf.array(new Float32Array(PTS), { dtype: wf.vec3 }),
-    indices: wf.array(new Int32Array(IDX), { dtype: wf.int32 }),
+    points: wf.array(new Float32Array(PTS), { dtype: wf.vec3, device }),
+    indices: wf.array(new Int32Array(IDX), { dtype: wf.int32, device }),
   });
 
   it("plain object and asKernelArg(device) host objects", () => {
     const { points, indices } = arrays();
-    const out = wf.zeros(2, { dtype: wf.vec3 }), hits = wf.zeros(1, { dtype: wf.int32 });
+    const out = wf.zeros(2, { dtype: wf.vec3, device }), hits = wf.zeros(1, { dtype: wf.int32, device });
     wf.launch(m.kernels.centroids, 3, [{ points, indices, count: 2, scale: 0.5 }, out, hits], { backend });
     expect(Array.from(out.toTypedArray() as Float32Array)).toEqual([0.5, 0.5, 0, 1, 1, 0.5]);
     expect(Array.from(hits.toTypedArray() as Int32Array)).toEqual([12]);
 
     let asked: wf.Device | null = null;
     const host = { asKernelArg(device: wf.Device) { asked = device; return { points, indices, count: 1, scale: 3 }; } };
-    const o = wf.zeros(2, { dtype: wf.vec3 });
+    const o = wf.zeros(2, { dtype: wf.vec3, device });
     wf.launch(m.kernels.centroids, 2, [host, o, hits], { backend });
-    expect(asked).toBe(wf.getDevice("cpu"));
+    expect(asked).toBe(wf.getDevice(device));
     expect(Array.from(o.toTypedArray() as Float32Array)).toEqual([3, 3, 0, 0, 0, 0]);
   });
 
   it("nested struct with a 2-D array field; @func writes through a copied descriptor", () => {
     const { points, indices } = arrays();
-    const weights = wf.array(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [3, 2] });
-    const out = wf.zeros(3);
+    const weights = wf.array(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [3, 2], device });
+    const out = wf.zeros(3, { device });
     const scene = { mesh: { points, indices, count: 2, scale: 1 }, weights, offset: [0.25, 0, 0] };
     wf.launch(m.kernels.sceneK, 3, [scene, out], { backend });
     expect(Array.from(out.toTypedArray() as Float32Array)).toEqual([2, 4, 6].map((x) => f(0.25 + x + 4 + 3)));
 
-    const cnt = wf.zeros(4, { dtype: wf.int32 });
+    const cnt = wf.zeros(4, { dtype: wf.int32, device });
     wf.launch(m.kernels.bumpK, 4, [{ points, indices, count: 7, scale: 1 }, cnt], { backend });
     expect(Array.from(points.toTypedArray() as Float32Array)).toEqual(PTS.map((x, k) => (k % 3 === 1 ? x + 1 : x)));
     expect(Array.from(cnt.toTypedArray() as Int32Array)).toEqual([8, 8, 8, 8]);
@@ -166,7 +167,7 @@ describe.each(BACKEND_NAMES.filter((b) => b !== "cuda"))("struct with array fiel
 
   it("argument checks name the field", () => {
     const { points, indices } = arrays();
-    const out = wf.zeros(2, { dtype: wf.vec3 }), hits = wf.zeros(1, { dtype: wf.int32 });
+    const out = wf.zeros(2, { dtype: wf.vec3, device }), hits = wf.zeros(1, { dtype: wf.int32, device });
     const go = (mesh: any) => () => wf.launch(m.kernels.centroids, 1, [mesh, out, hits], { backend });
     expect(go({ points: indices, indices, count: 1, scale: 1 })).toThrow(
       "launch of kernel structarrays.centroids: argument 0 'mesh', field 'points' expects Array<vec3>, got an array of i32 with 1 dimension");
@@ -186,10 +187,10 @@ describe.each(BACKEND_NAMES.filter((b) => b !== "cuda"))("struct with array fiel
   atomicAdd(out, 0, energy(s, i));
 }`;
     return (async () => {
-      const mod = await wf.loadModule({ source: src, name: "soagrad" }, { backend });
-      const x = wf.array(new Float32Array([1, 2, 3]), { requiresGrad: true });
-      const w = wf.array(new Float32Array([0.5, 0.25, 2]), { requiresGrad: true });
-      const out = wf.zeros(1, { requiresGrad: true });
+      const mod = await wf.loadModule({ source: src, name: "soagrad" }, { backend, device });
+      const x = wf.array(new Float32Array([1, 2, 3]), { requiresGrad: true, device });
+      const w = wf.array(new Float32Array([0.5, 0.25, 2]), { requiresGrad: true, device });
+      const out = wf.zeros(1, { requiresGrad: true, device });
       const tape = new wf.Tape();
       tape.record(() => wf.launch(mod.kernels.loss, 3, [{ x, w, k: 2 }, out], { backend }));
       tape.backward(out);

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it, test } from "vitest";
 import * as wf from "../engine/index.js";
 import { compileSource } from "../engine/lang/index.js";
 import { standardLibraryDir } from "../engine/lang/library-files.js";
-import { BACKEND_NAMES } from "./helpers/backends.js";
+import { BACKEND_NAMES, deviceFor } from "./helpers/backends.js";
 
 const SRC = `
 import { tid, Array, vec3, f32, sdBox, sdSphere, sdCapsule, smoothMin as smin } from "weft/kernels";
@@ -66,16 +66,17 @@ test("a module's own @func shadows the library function of that name", () => {
   expect(ir.funcs.map((f) => f.name)).toEqual(["sdSphere", "k"]);
 });
 
-describe.each(BACKEND_NAMES.filter((b) => b !== "cuda"))("core library on %s", (backend) => {
+describe.each(BACKEND_NAMES)("core library on %s", (backend) => {
+  const device = deviceFor(backend);
   let m: wf.Module;
   beforeAll(async () => {
     await wf.init();
-    m = await wf.loadModule({ source: SRC, name: "stdlibcore" }, { backend });
+    m = await wf.loadModule({ source: SRC, name: "stdlibcore" }, { backend, device });
   });
 
   it("sdBox, sdSphere, sdCapsule, smoothMin match plain TS", () => {
-    const p = wf.array(new Float32Array(PTS.flat()), { dtype: wf.vec3 });
-    const out = wf.zeros(4 * PTS.length);
+    const p = wf.array(new Float32Array(PTS.flat()), { dtype: wf.vec3, device });
+    const out = wf.zeros(4 * PTS.length, { device });
     const box: V = [0.5, 0.25, 1];
     wf.launch(m.kernels.sdf, PTS.length, [p, box, 0.75, out], { backend });
     const got = out.toTypedArray() as Float32Array;
@@ -89,8 +90,8 @@ describe.each(BACKEND_NAMES.filter((b) => b !== "cuda"))("core library on %s", (
   });
 
   it("gradients flow through library functions", () => {
-    const p = wf.array(new Float32Array(PTS.slice(1).flat()), { dtype: wf.vec3, requiresGrad: true });
-    const out = wf.zeros(PTS.length - 1, { requiresGrad: true });
+    const p = wf.array(new Float32Array(PTS.slice(1).flat()), { dtype: wf.vec3, requiresGrad: true, device });
+    const out = wf.zeros(PTS.length - 1, { requiresGrad: true, device });
     const tape = new wf.Tape();
     tape.record(() => wf.launch(m.kernels.grad, PTS.length - 1, [p, out], { backend }));
     tape.backward(null, new Map([[out, new Float32Array(PTS.length - 1).fill(1)]]));
