@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as wf from "../../engine/index.js";
 import { BACKEND_NAMES } from "../helpers/backends.js";
-import { Ctx, expectExact, fr, loadFor, values } from "../helpers/conformance-harness.js";
+import { Ctx, expectComposite, expectExact, fr, loadFor, values } from "../helpers/conformance-harness.js";
 
 const SRC = `
 import { tid, Array, i32, f32, vec3, dot } from "weft/kernels";
@@ -231,7 +231,8 @@ describe.each(BACKEND_NAMES)("control flow on %s", (backend) => {
     const out = c.zeros(16, wf.int32), f = c.array(xs);
     c.launch("guardedDiv", 16, [c.array(a, wf.int32), c.array(b, wf.int32), out, f]);
     expectExact(values(out), a.map((x, i) => (b[i] ? Math.trunc(x / b[i]) : 0)));
-    expectExact(values(f), xs.map((x) => {
+    // (CUDA may contract the float arithmetic into FMAs: within 1e-5 there.)
+    expectComposite(backend, values(f), xs.map((x) => {
       let s = fr(fr(x * x) + 0.5); s = fr(fr(s * 0.25) + fr(s * s)); s = fr(fr(s * s) - 1); s = fr(fr(s * 3) + s); return fr(fr(s * s) + s);
     }));
   });

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as wf from "../../engine/index.js";
 import { BACKEND_NAMES } from "../helpers/backends.js";
-import { Ctx, cround, dmax, dmin, expectClose, expectExact, fr, loadFor, values } from "../helpers/conformance-harness.js";
+import { Ctx, cround, dmax, dmin, expectClose, expectExact, fmaRef, fr, loadFor, values } from "../helpers/conformance-harness.js";
 
 // The unary builtins, one output slot each (the list below is read back from this text).
 const UNARY_BODY = `
@@ -117,29 +117,7 @@ function unaryRef(f: string, x: number, r: (v: number) => number): number {
 /** C pow: pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN; pow(-1, ±inf) = 1. */
 const cpow = (x: number, y: number) => (y === 0 || x === 1 ? 1 : x === -1 && !Number.isFinite(y) && !Number.isNaN(y) ? 1 : Math.pow(x, y));
 
-/** a*b + c rounded once to f32, exactly (BigInt arithmetic scaled by 2^298). */
-function fmaF32(a: number, b: number, c: number): number {
-  if (![a, b, c].every(Number.isFinite)) return fr(a * b + c);
-  const S = 2 ** 149, big = (v: number) => BigInt(v * S);
-  const exact = big(a) * big(b) + big(c) * (1n << 149n); // value * 2^298
-  if (exact === 0n) return fr(a * b + c); // sign of zero as IEEE
-  const approx = fr(Number(exact) / 2 ** 298);
-  if (!Number.isFinite(approx)) return approx;
-  let best = approx, bestD = -1n;
-  for (const cand of neighbours(approx)) {
-    const cv = BigInt(cand * S) * (1n << 149n);
-    const d = cv > exact ? cv - exact : exact - cv;
-    if (bestD < 0n || d < bestD || (d === bestD && (bitsOf(cand) & 1) === 0)) { best = cand; bestD = d; }
-  }
-  return best;
-}
-const dvw = new DataView(new ArrayBuffer(4));
-function bitsOf(x: number): number { dvw.setFloat32(0, x); return dvw.getUint32(0); }
-function neighbours(x: number): number[] {
-  const b = bitsOf(x), out = [x];
-  for (const nb of [b + 1, b - 1]) { dvw.setUint32(0, nb >>> 0); const v = dvw.getFloat32(0); if (Number.isFinite(v)) out.push(v); }
-  return out;
-}
+const fmaF32 = (a: number, b: number, c: number) => fmaRef(a, b, c, "f32");
 
 describe.each(BACKEND_NAMES)("math on %s", (backend) => {
   let c: Ctx;
@@ -222,6 +200,10 @@ describe.each(BACKEND_NAMES)("math on %s", (backend) => {
     expect(fr(x * x + tiny)).toBe(1 + 2 ** -11);
     expect(fmaF32(x, x, tiny)).toBe(1 + 2 ** -11 + 2 ** -23);
     expect(values(out)[3]).toBe(1 + 2 ** -11 + 2 ** -23);
+    // The reference's f64 path (used for CUDA's contractions): exact products, subnormal results.
+    expect(fmaRef(0.1, 10, -1, "f64")).toBe(5.551115123125783e-17);
+    expect(fmaRef(2 ** -1000, 2 ** -70, 0, "f64")).toBe(2 ** -1070);
+    expect(fmaRef(2 ** -100, 2 ** -50, 0, "f32")).toBe(0);
   });
 
   it("integer clamp (i32, u32)", () => {

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as wf from "../../engine/index.js";
 import { BACKEND_NAMES } from "../helpers/backends.js";
-import { Ctx, expectExact, fr, loadFor, values } from "../helpers/conformance-harness.js";
+import { Ctx, expectExact, expectOneOf, fmaRef, fr, loadFor, values } from "../helpers/conformance-harness.js";
 
 const SRC = `
 import { tid, Array, i32, u32, i64, u64, f32, f64, min, max, abs, sign, clz, ctz, popcount } from "weft/kernels";
@@ -274,14 +274,20 @@ describe.each(BACKEND_NAMES)("scalars on %s", (backend) => {
     expectExact(values(out), a.flatMap((x, k) => u64Ref(x, b[k])));
   });
 
+  // The compound z: (x + y) * y - x may be contracted into one FMA by CUDA (docs/builtins.md); the
+  // CPU backends never contract. Both roundings are accepted on CUDA, only the separate one elsewhere.
+  const zAllowed = (x: number, y: number, r: (v: number) => number, kind: "f32" | "f64") => {
+    const z1 = r(x + y), plain = r(r(r(z1 * y) - x) / 3), fused = r(fmaRef(z1, y, -x, kind) / 3);
+    return backend === "cuda" ? [plain, fused] : [plain];
+  };
+
   it("f32: IEEE arithmetic rounded once, fmod remainder, signed zeros, NaN comparisons", () => {
     const [a, b] = pairs(F32V);
     const out = c.zeros(a.length * 8), cmp = c.zeros(a.length, wf.int32);
     c.launch("f32ops", a.length, [c.array(a), c.array(b), out, cmp]);
-    expectExact(values(out), a.flatMap((x, k) => {
+    expectOneOf(values(out), a.flatMap((x, k) => {
       const y = b[k];
-      let z = fr(x + y); z = fr(z * y); z = fr(z - x); z = fr(z / 3);
-      return [fr(x + y), fr(x - y), fr(x * y), fr(x / y), fr(x % y), -x, z, x];
+      return [[fr(x + y)], [fr(x - y)], [fr(x * y)], [fr(x / y)], [fr(x % y)], [-x], zAllowed(x, y, fr, "f32"), [x]];
     }));
     expectExact(values(cmp), a.map((x, k) => cmpBits(x, b[k]) | (+!(x < b[k]) << 6)));
   });
@@ -290,10 +296,10 @@ describe.each(BACKEND_NAMES)("scalars on %s", (backend) => {
     const [a, b] = pairs(F64V);
     const out = c.zeros(a.length * 8, wf.float64), cmp = c.zeros(a.length, wf.int32);
     c.launch("f64ops", a.length, [c.array(a, wf.float64), c.array(b, wf.float64), out, cmp]);
-    expectExact(values(out), a.flatMap((x, k) => {
+    const id = (v: number) => v;
+    expectOneOf(values(out), a.flatMap((x, k) => {
       const y = b[k];
-      let z = x + y; z *= y; z -= x; z /= 3;
-      return [x + y, x - y, x * y, x / y, x % y, -x, z, x * 2 + 0.1];
+      return [[x + y], [x - y], [x * y], [x / y], [x % y], [-x], zAllowed(x, y, id, "f64"), [x * 2 + 0.1]];
     }));
     expectExact(values(cmp), a.map((x, k) => cmpBits(x, b[k]) | (+!(x < b[k]) << 6)));
   });
@@ -323,8 +329,13 @@ describe.each(BACKEND_NAMES)("scalars on %s", (backend) => {
     expectExact(values(outl), [-(1n << 63n), 0n, -7n, 0n]);
   });
 
-  it("integer division by zero is an error", () => {
+  // docs/builtins.md: integer division by zero is an error where the backend can trap (wasm and
+  // the interpreter); CUDA has no trap for it: there the launch completes and the quotient of the
+  // faulting thread is unspecified, while the other threads' results are right.
+  it("integer division by zero is an error (interp, wasm); on CUDA other threads are unaffected", () => {
     const out = c.zeros(2, wf.int32);
-    expect(() => c.launch("divide", 2, [c.array([6, 1], wf.int32), c.array([3, 0], wf.int32), out])).toThrow(/divi|zero|trap/i);
+    const go = () => c.launch("divide", 2, [c.array([6, 1], wf.int32), c.array([3, 0], wf.int32), out]);
+    if (backend === "cuda") { go(); wf.synchronize(); expect(values(out)[0]).toBe(2); }
+    else expect(go).toThrow(/division by zero/i);
   });
 });

@@ -129,3 +129,52 @@ export function expectComposite(backend: BackendName, got: ArrayLike<number>, wa
   if (backend === "cuda") expectClose(got, want, rel, { abs });
   else expectExact(got, want);
 }
+
+// --- exact fused multiply-add references (for FMA contraction on CUDA and the f32 fma builtin) ---
+
+/** A finite double as an exact BigInt times 2^-1074 (so every double is an integer multiple). */
+function scaled(x: number): bigint {
+  const b = f64Bits(Math.abs(x));
+  const e = Number(b >> 52n), m = b & ((1n << 52n) - 1n);
+  const v = e === 0 ? m : (m | (1n << 52n)) << BigInt(e - 1);
+  return x < 0 || Object.is(x, -0) ? -v : v;
+}
+
+/** v * 2^-k rounded once to a float with p mantissa bits (24: f32, 53: f64), ties to even. */
+function roundScaled(v: bigint, k: number, p: number): number {
+  if (v === 0n) return 0;
+  const neg = v < 0n, a = neg ? -v : v;
+  const e = a.toString(2).length - 1 - k;
+  const emin = p === 24 ? -126 : -1022;
+  const q = Math.max(e - (p - 1), emin - (p - 1));
+  const shift = q + k;
+  let m: bigint;
+  if (shift <= 0) m = a << BigInt(-shift);
+  else {
+    m = a >> BigInt(shift);
+    const rem = a - (m << BigInt(shift)), half = 1n << BigInt(shift - 1);
+    if (rem > half || (rem === half && (m & 1n) === 1n)) m += 1n;
+  }
+  let r = Number(m) * 2 ** q;
+  if (p === 24 && r > 3.4028234663852886e38) r = Infinity;
+  return neg ? -r : r;
+}
+
+/** a*b + c rounded once, as fma() / CUDA's contraction computes it, for f32 or f64 operands. */
+export function fmaRef(a: number, b: number, c: number, kind: "f32" | "f64" = "f32"): number {
+  const p = kind === "f32" ? 24 : 53;
+  if (![a, b, c].every(Number.isFinite)) return kind === "f32" ? fr(a * b + c) : a * b + c;
+  const exact = scaled(a) * scaled(b) + scaled(c) * (1n << 1074n); // value * 2^2148
+  if (exact === 0n) return kind === "f32" ? fr(a * b + c) : a * b + c; // the sign of an exact zero, as IEEE
+  return roundScaled(exact, 2148, p);
+}
+
+/** Each got[k] must equal one of the allowed values (bit for bit). */
+export function expectOneOf(got: ArrayLike<any>, allowed: any[][], labels?: string[]): void {
+  expect(got.length, "result count").toBe(allowed.length);
+  const bad: string[] = [];
+  for (let k = 0; k < allowed.length; k++) {
+    if (!allowed[k].some((w) => Object.is(got[k], w))) bad.push(`[${k}${labels?.[k] ? ` ${labels[k]}` : ""}] got ${fmt(got[k])}, want one of ${allowed[k].map(fmt).join(" | ")}`);
+  }
+  expect(bad, bad.slice(0, 12).join("\n")).toEqual([]);
+}
