@@ -68,3 +68,5 @@ export { gradcheck } from "./runtime/gradcheck.js";
 export type { GradcheckOptions, GradcheckResult } from "./runtime/gradcheck.js";
 export { checkpointed } from "./runtime/checkpoint.js";
 export type { CheckpointedSpec, CheckpointedResult } from "./runtime/checkpoint.js";
+export { HashGrid } from "./geometry/hashgrid/hashgrid.js";
+export type { HashGridOptions, HashGridKernelArg } from "./geometry/hashgrid/hashgrid.js";
