@@ -3,7 +3,8 @@
 // Math.PI), literal adaptation (hex, f64 context, u32 context, literal-only arithmetic), variables
 // (zero-initialized lets, block scoping, shadowing), bool operators and short-circuiting, ternary,
 // `**`, `===`, renamed imports, @inline, a @func overriding a builtin, declaration order, and Math.*
-// calls; each against a plain-TS reference.
+// calls; each against a plain-TS reference. Then every user error of the language page is a
+// WeftCompileError with file:line:col, the source line, a caret and a message naming the construct.
 import { beforeAll, describe, expect, it } from "vitest";
 import * as wf from "../../engine/index.js";
 import { BACKEND_NAMES } from "../helpers/backends.js";
@@ -115,12 +116,35 @@ describe("user errors are reported with file:line:col and the construct's name",
     ["var", "@kernel export function k(a: Array<i32>): void { var x = 1; a[0] = x; }", /var/],
     ["a float literal in integer context", "@kernel export function k(a: Array<i32>): void { const i = tid(); a[i] = i + 0.5; }", /.+/],
     ["an arrow function", "@kernel export function k(a: Array<i32>): void { const f = (x: i32) => x; a[0] = f(1); }", /arrow/],
+    ["assigning a kernel parameter", "@kernel export function k(a: Array<i32>, n: i32): void { n = 2; a[0] = n; }", /kernel parameters are read-only/],
+    ["calling a kernel", "@kernel export function j(a: Array<i32>): void { a[0] = 1; }\n@kernel export function k(a: Array<i32>): void { j(a); }", /cannot call kernel 'j'/],
+    ["a missing return", "@func function f(x: i32): i32 { if (x > 0) return 1; }\n@kernel export function k(a: Array<i32>): void { a[0] = f(1); }", /must return .* on every path/],
+    ["a recursive struct", "@struct class S { s: S; }\n@kernel export function k(a: Array<i32>): void { a[0] = 1; }", /struct 'S' contains itself/],
+    ["an integer literal too big", "@kernel export function k(a: Array<i32>): void { a[0] = 3000000000; }", /does not fit in i32/],
+    ["assigning a swizzle", "@kernel export function k(a: Array<vec3>): void { let v = a[0]; v.xy = vec2(1, 2); a[0] = v; }", /cannot assign to a swizzle/],
+    ["slicing a 2-D array", "@kernel export function k(a: Array2D<f32>, b: Array<f32>): void { const r = a[0]; b[0] = 1.0; }", /slicing is not supported/],
+    ["a u32 index", "@kernel export function k(a: Array<f32>, u: u32): void { a[u] = 1.0; }", /index must be i32, got u32/],
+    ["copying a StaticArray", "@kernel export function k(a: Array<i32>): void { const s = new StaticArray<i32>(4); const t = s; a[0] = t[0]; }", /StaticArray 's' is not a value/],
+    ["a label", "@kernel export function k(a: Array<i32>): void { outer: for (let i = 0; i < 2; i++) { break outer; } a[0] = 1; }", /labels are not supported/],
+    ["tid() in a @func", "@func function f(): i32 { return tid(); }\n@kernel export function k(a: Array<i32>): void { a[0] = f(); }", /tid\(\) can only be used in a @kernel/],
+    ["a const generator state", "@kernel export function k(a: Array<f32>): void { const r = randInit(1); a[0] = randf(r); }", /declared with let/],
+    ["an unknown name", "@kernel export function k(a: Array<f32>): void { a[0] = vel[0]; }", /unknown name 'vel'/],
+    ["default before a case", "@kernel export function k(a: Array<i32>): void { switch (a[0]) { default: a[1] = 1; case 1: a[1] = 2; } }", /'default' must be the last clause/],
+    ["a kernel not exported", "@kernel function k(a: Array<i32>): void { a[0] = 1; }", /must be exported/],
+    ["for..of", "@kernel export function k(a: Array<i32>): void { for (const x of a) { a[0] = x; } }", /for\.\.of/],
+    ["new Array", "@kernel export function k(a: Array<i32>): void { const b = new Array<i32>(4); a[0] = 1; }", /dynamic allocation/],
+    ["a module-level let", "let g = 1;\n@kernel export function k(a: Array<i32>): void { a[0] = g; }", /module-level variables must be const/],
+    ["a type alias", "type F = f32;\n@kernel export function k(a: Array<f32>): void { a[0] = 1.0; }", /type aliases are not supported/],
+    ["try/catch", "@kernel export function k(a: Array<i32>): void { try { a[0] = 1; } catch (e) { a[0] = 2; } }", /try\/catch/],
+    ["a string", "@kernel export function k(a: Array<i32>): void { const s = \"x\"; a[0] = 1; }", /strings are not supported/],
+    ["an import from elsewhere", "import { x } from \"lodash\";\n@kernel export function k(a: Array<i32>): void { a[0] = 1; }", /only "weft\/kernels" can be imported/],
   ] as const) {
     it(what, async () => {
       const err = await loadFor("interp", src, `conf_err_${what.replace(/\W+/g, "_")}`).then(() => null, (e) => e as Error);
       expect(err).toBeInstanceOf(wf.WeftCompileError);
       expect(err!.message).toMatch(msg);
-      expect(err!.message).toMatch(/conf_err_\w+\.ts:1:\d+: error: /);
+      expect(err!.message).toMatch(/conf_err_\w+\.ts:\d+:\d+: error: /);
+      expect(err!.message).toMatch(/\n +\d+ \| .+\n +\| +\^+/); // the source line and a caret
     });
   }
 });
