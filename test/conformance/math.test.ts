@@ -8,16 +8,6 @@ import * as wf from "../../engine/index.js";
 import { BACKEND_NAMES } from "../helpers/backends.js";
 import { Ctx, cround, dmax, dmin, expectClose, expectExact, fmaRef, fr, loadFor, values } from "../helpers/conformance-harness.js";
 
-// The unary builtins, one output slot each (the list below is read back from this text).
-const UNARY_BODY = `
-  out[o] = sqrt(v); out[o + 1] = cbrt(v); out[o + 2] = sin(v); out[o + 3] = cos(v); out[o + 4] = tan(v);
-  out[o + 5] = asin(v); out[o + 6] = acos(v); out[o + 7] = atan(v); out[o + 8] = sinh(v); out[o + 9] = cosh(v);
-  out[o + 10] = tanh(v); out[o + 11] = exp(v); out[o + 12] = exp2(v); out[o + 13] = log(v); out[o + 14] = log2(v);
-  out[o + 15] = log10(v); out[o + 16] = floor(v); out[o + 17] = ceil(v); out[o + 18] = trunc(v); out[o + 19] = round(v);
-  out[o + 20] = abs(v); out[o + 21] = sign(v); out[o + 22] = rsqrt(v); out[o + 23] = degrees(v); out[o + 24] = radians(v);`;
-const UNARY = [...UNARY_BODY.matchAll(/= (\w+)\(v\)/g)].map((m) => m[1]);
-const K = UNARY.length;
-
 const SRC = `
 import { tid, Array, f32, f64, i32, vec3 } from "weft/kernels";
 
@@ -25,8 +15,12 @@ import { tid, Array, f32, f64, i32, vec3 } from "weft/kernels";
 export function unary32(x: Array<f32>, out: Array<f32>, flags: Array<i32>): void {
   const i = tid();
   const v = x[i];
-  const o = i * ${K};
-${UNARY_BODY}
+  const o = i * 25;
+  out[o] = sqrt(v); out[o + 1] = cbrt(v); out[o + 2] = sin(v); out[o + 3] = cos(v); out[o + 4] = tan(v);
+  out[o + 5] = asin(v); out[o + 6] = acos(v); out[o + 7] = atan(v); out[o + 8] = sinh(v); out[o + 9] = cosh(v);
+  out[o + 10] = tanh(v); out[o + 11] = exp(v); out[o + 12] = exp2(v); out[o + 13] = log(v); out[o + 14] = log2(v);
+  out[o + 15] = log10(v); out[o + 16] = floor(v); out[o + 17] = ceil(v); out[o + 18] = trunc(v); out[o + 19] = round(v);
+  out[o + 20] = abs(v); out[o + 21] = sign(v); out[o + 22] = rsqrt(v); out[o + 23] = degrees(v); out[o + 24] = radians(v);
   flags[i] = i32(isnan(v)) | (i32(isinf(v)) << 1) | (i32(isfinite(v)) << 2);
 }
 
@@ -34,8 +28,12 @@ ${UNARY_BODY}
 export function unary64(x: Array<f64>, out: Array<f64>, flags: Array<i32>): void {
   const i = tid();
   const v = x[i];
-  const o = i * ${K};
-${UNARY_BODY}
+  const o = i * 25;
+  out[o] = sqrt(v); out[o + 1] = cbrt(v); out[o + 2] = sin(v); out[o + 3] = cos(v); out[o + 4] = tan(v);
+  out[o + 5] = asin(v); out[o + 6] = acos(v); out[o + 7] = atan(v); out[o + 8] = sinh(v); out[o + 9] = cosh(v);
+  out[o + 10] = tanh(v); out[o + 11] = exp(v); out[o + 12] = exp2(v); out[o + 13] = log(v); out[o + 14] = log2(v);
+  out[o + 15] = log10(v); out[o + 16] = floor(v); out[o + 17] = ceil(v); out[o + 18] = trunc(v); out[o + 19] = round(v);
+  out[o + 20] = abs(v); out[o + 21] = sign(v); out[o + 22] = rsqrt(v); out[o + 23] = degrees(v); out[o + 24] = radians(v);
   flags[i] = i32(isnan(v)) | (i32(isinf(v)) << 1) | (i32(isfinite(v)) << 2);
 }
 
@@ -93,6 +91,10 @@ export function vecmath(a: Array<vec3>, b: Array<vec3>, out: Array<vec3>, flags:
   flags[i] = i32(isnan(v)) | (i32(isinf(v)) << 1) | (i32(isfinite(v)) << 2);
 }
 `;
+
+// The unary builtins in output-slot order, read back from the kernel text above.
+const UNARY = [...SRC.slice(SRC.indexOf("unary32"), SRC.indexOf("unary64")).matchAll(/= (\w+)\(v\)/g)].map((m) => m[1]);
+const K = UNARY.length;
 
 // --- inputs -----------------------------------------------------------------------------------------
 const EDGE = [0, -0, 1, -1, 0.5, -0.5, 1.5, 2.5, -2.5, 0.49999997, -0.49999997, 8388607.5, 8388609, 3, -8, 1e-8, 1e-40, -1e-40, 2, 10, 100,

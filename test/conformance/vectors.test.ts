@@ -16,7 +16,6 @@ export function construct(outF: Array<f32>, outD: Array<f64>, outI: Array<i32>, 
   const a = vec3(1, 2, 3), b = vec3(s), z = vec3();
   const c = vec4(a, s), d = vec4(vec2(5, 6), 7, s), e = vec3(vec2(8, 9), 10), f = vec2(s, -s);
   const g: vec3f = vec3f(0.5, 0.25, 0.125);
-  const fs = [a, b, z, e, g];
   outF[0] = a.x; outF[1] = a.y; outF[2] = a.z; outF[3] = b.x; outF[4] = b.z; outF[5] = z.y;
   outF[6] = c.x; outF[7] = c.w; outF[8] = d.y; outF[9] = d.z; outF[10] = d.w; outF[11] = e.x; outF[12] = e.z;
   outF[13] = f.x; outF[14] = f.y; outF[15] = g.z;
@@ -27,7 +26,7 @@ export function construct(outF: Array<f32>, outD: Array<f64>, outI: Array<i32>, 
   const vu = vec3u(7, 8, 0xffffffff), vu2 = vec3u(vec3(1.9, -5, 4e9));
   outU[0] = vu.z; outU[1] = vu2.x; outU[2] = vu2.y; outU[3] = vu2.z;
 }
-`.replace("const fs = [a, b, z, e, g];\n", "") + `
+
 @kernel
 export function components(vs: Array<vec4>, out: Array<f32>, idx: Array<i32>): void {
   const i = tid();
