@@ -197,6 +197,16 @@ describe.each(BACKEND_NAMES)("struct with array fields through wf.launch on %s",
       expect(out.toTypedArray()[0]).toBe(2 * (0.5 + 4 * 0.25 + 9 * 2));
       expect(Array.from(x.grad!.toTypedArray())).toEqual([1, 2, 3].map((v, i) => 2 * v * [0.5, 0.25, 2][i] * 2));
       expect(Array.from(w.grad!.toTypedArray())).toEqual([1, 4, 9].map((v) => v * 2));
+
+      // An array field without a gradient buffer is a constant: its adjoint goes to a scratch buffer.
+      const w2 = wf.array(new Float32Array([0.5, 0.25, 2]), { device });
+      const out2 = wf.zeros(1, { requiresGrad: true, device });
+      x.grad!.zero();
+      const tape2 = new wf.Tape();
+      tape2.record(() => wf.launch(mod.kernels.loss, 3, [{ x, w: w2, k: 2 }, out2], { backend }));
+      tape2.backward(out2);
+      expect(w2.grad).toBe(null);
+      expect(Array.from(x.grad!.toTypedArray())).toEqual([1, 2, 3].map((v, i) => 2 * v * [0.5, 0.25, 2][i] * 2));
     })();
   });
 });

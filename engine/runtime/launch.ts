@@ -5,7 +5,7 @@
 import { Type, componentCount, layoutOf, scalarLeaves, typeEq, typeName } from "../ir/types.js";
 import { readScalar } from "../ir/interp.js";
 import { ArgValue } from "./backend.js";
-import { WeftArray } from "./array.js";
+import { WeftArray, zeros } from "./array.js";
 import { Device, getDevice } from "./device.js";
 import { describe, encodeValue } from "./dtype.js";
 import { Kernel, KernelInfo } from "./module.js";
@@ -78,13 +78,55 @@ export function launchVariant(kernel: Kernel, dim: number | number[], inputs: an
   const mod = kernel.module;
   const loaded = b ? mod.prepareSync(device, b, variant) : null;
   if (!loaded) throw new Error(`${kernel} is not compiled for ${device.name} (${resolveChoice(device, choice)}); call 'await module.prepare("${device.name}")' first`);
-  const args = loaded.flatArgs ? flatArgs(kernel, loaded.infos.get(kernel.name) ?? kernel.info, values) : sourceArgs(kernel, values);
-  if (variant === "forward") for (const o of launchObservers) o({ kernel, dims, inputs, device, opts });
-  if (dims.some((d) => d === 0)) return;
-  const name = variant === "adjoint" ? `${kernel.name}__adj` : kernel.name;
-  // Inside wf.capture: the graph keeps the arrays; a cpu capture keeps the launch for its replays.
-  if (activeCapture() && noteCapturedLaunch(device, stream, inputs, () => loaded.handle.launch(name, dims, args))) return;
-  loaded.handle.launch(name, dims, args, stream);
+  // Adjoint launches: a float array inside a struct argument without a gradient buffer gets a zeroed
+  // scratch one for this launch (the Tape lends array arguments theirs), so that the adjoint's
+  // gradient scatter never writes through address 0.
+  const scratch = variant === "adjoint" ? lendFieldGrads(params, values, opts.stream) : [];
+  let args: ArgValue[];
+  try {
+    args = loaded.flatArgs ? flatArgs(kernel, loaded.infos.get(kernel.name) ?? kernel.info, values) : sourceArgs(kernel, values);
+  } finally {
+    for (const [a] of scratch) a.grad = null;
+  }
+  const captured = activeCapture();
+  try {
+    if (variant === "forward") for (const o of launchObservers) o({ kernel, dims, inputs, device, opts });
+    if (dims.some((d) => d === 0)) return;
+    const name = variant === "adjoint" ? `${kernel.name}__adj` : kernel.name;
+    // Inside wf.capture: the graph keeps the arrays (those in struct arguments too); a cpu capture
+    // keeps the launch for its replays.
+    const kept = [...inputs, ...fieldArrays(params, values), ...scratch.map(([, g]) => g)];
+    if (captured && noteCapturedLaunch(device, stream, kept, () => loaded.handle.launch(name, dims, args))) return;
+    loaded.handle.launch(name, dims, args, stream);
+  } finally {
+    // Frees are stream-ordered: the launch just enqueued still sees the scratch buffers.
+    if (!captured) for (const [, g] of scratch) g.dispose();
+  }
+}
+
+/** Arrays held by struct arguments (array fields, also of nested structs). */
+function fieldArrays(params: { type: Type }[], values: any[]): WeftArray[] {
+  const out: WeftArray[] = [];
+  const visit = (t: Type, v: any) => {
+    if (t.k !== "struct" || !v || typeof v !== "object") return;
+    for (const f of t.fields) {
+      if (f.type.k === "array" && v[f.name] instanceof WeftArray) out.push(v[f.name]);
+      else visit(f.type, v[f.name]);
+    }
+  };
+  params.forEach((p, k) => visit(p.type, values[k]));
+  return out;
+}
+
+/** Zeroed scratch gradients for float arrays in struct arguments that have none: [array, scratch][]. */
+function lendFieldGrads(params: { type: Type }[], values: any[], stream: Stream | undefined): [WeftArray, WeftArray][] {
+  const out: [WeftArray, WeftArray][] = [];
+  for (const a of fieldArrays(params, values)) {
+    if (a.grad || !scalarLeaves(a.type).some(([, s]) => s === "f32" || s === "f64")) continue;
+    a.grad = zeros(a.shape, { dtype: a.dtype, device: a.device, stream });
+    out.push([a, a.grad]);
+  }
+  return out;
 }
 
 function launchDevice(kernel: Kernel, inputs: any[], opts: LaunchOptions): Device {
