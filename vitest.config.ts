@@ -14,6 +14,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     maxWorkers: 2,
-    env: { WEFT_CACHE_DIR: cacheDir },
+    // Tests that mean a GPU name their device; everything else runs on the cpu even on a GPU host.
+    env: { WEFT_CACHE_DIR: cacheDir, WEFT_DEVICE: process.env.WEFT_DEVICE ?? "cpu" },
   },
 });

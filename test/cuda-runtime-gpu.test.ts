@@ -161,7 +161,7 @@ describe.skipIf(!enabled)("CUDA runtime on a GPU", () => {
       done(out);`, { fake: false, timeoutMs: 60_000 });
     expect(r.signal).toBeNull();
     expect(r.status, r.stderr).toBe(0);
-    expect(r.result.fault.code).toMatch(/^CUDA_ERROR_(ILLEGAL_ADDRESS|LAUNCH_FAILED|MISALIGNED_ADDRESS)$/);
+    expect(r.result.fault.code).toMatch(/^CUDA_ERROR_(ILLEGAL_ADDRESS|LAUNCH_FAILED|MISALIGNED_ADDRESS|INVALID_ADDRESS_SPACE)$/);
     expect(r.result.fault.message).toMatch(/device cuda:0 is now lost; restart the process to use it again$/);
     expect(r.result.after.code).toBe("WEFT_DEVICE_LOST");
     expect(r.result.dispose).toBeNull();
