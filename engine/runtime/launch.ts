@@ -8,7 +8,7 @@ import { ArgValue } from "./backend.js";
 import { WeftArray, zeros } from "./array.js";
 import { Device, getDevice } from "./device.js";
 import { describe, encodeValue } from "./dtype.js";
-import { Kernel, KernelInfo } from "./module.js";
+import { Kernel, KernelInfo, Loaded } from "./module.js";
 import { BackendChoice, backendSync, resolveChoice } from "./backends.js";
 import { Stream, activeCapture, launchStream, noteCapturedLaunch } from "./stream.js";
 
@@ -71,13 +71,10 @@ export function launchVariant(kernel: Kernel, dim: number | number[], inputs: an
   const device = launchDevice(kernel, inputs, opts);
   const stream = launchStream(device, opts.stream, kernel);
   // Struct arguments given as host objects (asKernelArg) become plain struct objects here.
-  const values = params.map((p, k) => structValue(p.type, inputs[k], device));
+  const values = hasStructParam(kernel) ? params.map((p, k) => structValue(p.type, inputs[k], device)) : inputs;
   params.forEach((p, k) => checkArg(kernel, p, values[k], k, device));
   const choice = opts.backend ?? "auto";
-  const b = backendSync(device, choice);
-  const mod = kernel.module;
-  const loaded = b ? mod.prepareSync(device, b, variant) : null;
-  if (!loaded) throw new Error(`${kernel} is not compiled for ${device.name} (${resolveChoice(device, choice)}); call 'await module.prepare("${device.name}")' first`);
+  const loaded = loadedFor(kernel, device, choice, variant);
   // Adjoint launches: a float array inside a struct argument without a gradient buffer gets a zeroed
   // scratch one for this launch (the Tape lends array arguments theirs), so that the adjoint's
   // gradient scatter never writes through address 0.
@@ -95,13 +92,34 @@ export function launchVariant(kernel: Kernel, dim: number | number[], inputs: an
     const name = variant === "adjoint" ? `${kernel.name}__adj` : kernel.name;
     // Inside wf.capture: the graph keeps the arrays (those in struct arguments too); a cpu capture
     // keeps the launch for its replays.
-    const kept = [...inputs, ...fieldArrays(params, values), ...scratch.map(([, g]) => g)];
-    if (captured && noteCapturedLaunch(device, stream, kept, () => loaded.handle.launch(name, dims, args))) return;
+    if (captured) {
+      const kept = [...inputs, ...fieldArrays(params, values), ...scratch.map(([, g]) => g)];
+      if (noteCapturedLaunch(device, stream, kept, () => loaded.handle.launch(name, dims, args))) return;
+    }
     loaded.handle.launch(name, dims, args, stream);
   } finally {
     // Frees are stream-ordered: the launch just enqueued still sees the scratch buffers.
     if (!captured) for (const [, g] of scratch) g.dispose();
   }
+}
+
+const structParams = new WeakMap<Kernel, boolean>();
+function hasStructParam(kernel: Kernel): boolean {
+  let r = structParams.get(kernel);
+  if (r === undefined) { r = kernel.info.params.some((p) => p.type.k === "struct"); structParams.set(kernel, r); }
+  return r;
+}
+
+/** The loaded artifact of a kernel's module for (device, backend, variant), remembered per kernel. */
+const lastLoaded = new WeakMap<Kernel, { device: Device; choice: BackendChoice; variant: string; loaded: Loaded }>();
+function loadedFor(kernel: Kernel, device: Device, choice: BackendChoice, variant: "forward" | "adjoint"): Loaded {
+  const memo = lastLoaded.get(kernel);
+  if (memo && memo.device === device && memo.choice === choice && memo.variant === variant) return memo.loaded;
+  const b = backendSync(device, choice);
+  const loaded = b ? kernel.module.prepareSync(device, b, variant) : null;
+  if (!loaded) throw new Error(`${kernel} is not compiled for ${device.name} (${resolveChoice(device, choice)}); call 'await module.prepare("${device.name}")' first`);
+  lastLoaded.set(kernel, { device, choice, variant, loaded });
+  return loaded;
 }
 
 /** Arrays held by struct arguments (array fields, also of nested structs). */
@@ -192,18 +210,23 @@ function checkStructArrays(where: string, t: Extract<Type, { k: "struct" }>, v: 
 }
 
 function checkArg(kernel: Kernel, p: { name: string; type: Type }, v: any, k: number, device: Device): void {
-  const where = `launch of ${kernel}: argument ${k} '${p.name}'`;
-  if (p.type.k === "array") {
-    if (!(v instanceof WeftArray)) throw new TypeError(`${where} expects ${typeName(p.type)}, got ${describe(v)}`);
-    if (v.disposed) throw new Error(`${where}: the array was disposed`);
-    if (!typeEq(v.type, p.type.elem) || v.ndim !== p.type.ndim)
-      throw new TypeError(`${where} expects ${typeName(p.type)}, got an array of ${typeName(v.type)} with ${v.ndim} dimension${v.ndim > 1 ? "s" : ""}`);
-    return;
+  const t = p.type;
+  // Fast paths for the common cases; the full checks below build the error messages.
+  if (t.k === "array") {
+    if (v instanceof WeftArray && !v.disposed && v.ndim === t.ndim && typeEq(v.type, t.elem)) return;
+  } else if (t.k === "scalar") {
+    if (t.s === "bool" ? typeof v === "boolean" || typeof v === "number" : typeof v === "number" || typeof v === "bigint") return;
   }
-  if (v instanceof WeftArray) throw new TypeError(`${where} expects a ${typeName(p.type)} value, got an array`);
-  if (p.type.k === "struct" && holdsArray(p.type)) checkStructArrays(where, p.type, v, device);
+  const where = `launch of ${kernel}: argument ${k} '${p.name}'`;
+  if (t.k === "array") {
+    if (!(v instanceof WeftArray)) throw new TypeError(`${where} expects ${typeName(t)}, got ${describe(v)}`);
+    if (v.disposed) throw new Error(`${where}: the array was disposed`);
+    throw new TypeError(`${where} expects ${typeName(t)}, got an array of ${typeName(v.type)} with ${v.ndim} dimension${v.ndim > 1 ? "s" : ""}`);
+  }
+  if (v instanceof WeftArray) throw new TypeError(`${where} expects a ${typeName(t)} value, got an array`);
+  if (t.k === "struct" && holdsArray(t)) checkStructArrays(where, t, v, device);
   try {
-    encodeValue(p.type, v, new DataView(new ArrayBuffer(layoutOf(p.type).size)), 0, where);
+    encodeValue(t, v, new DataView(new ArrayBuffer(layoutOf(t).size)), 0, where);
   } catch (e) {
     throw new TypeError((e as Error).message);
   }
