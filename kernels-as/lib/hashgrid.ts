@@ -24,7 +24,10 @@
 //   }
 //
 // Candidates are, as in Warp, every point of every cell that the box [p - radius, p + radius]
-// overlaps (each point once, even when the box is wider than the grid), so filter by distance. The
+// overlaps (each point once, even when the box is wider than the grid), so filter by distance.
+// Unlike Warp, a query walks rows of cells, not cells: the points of the cells of one x row are
+// contiguous in pointIds, so a row is one range of slots (two where it wraps), and the wrapped cell
+// coordinates are computed once per query, not per cell (integer division is slow on every target). The
 // cell range is widened by a few ulps of the cell coordinate, so no point within `radius` is missed
 // through the rounding of p - radius, p * invCellWidth or the distance test (a border cell layer is
 // then sometimes visited in addition). Candidates come cell by cell, each cell's points by
@@ -32,7 +35,7 @@
 //
 // (Library-internal calls go to the non-exported helpers, never to an exported name of this file.)
 
-import { Array, vec3, f32, i32, abs, clamp, floor, min } from "weft/kernels";
+import { Array, vec3, f32, i32, abs, clamp, floor, max, min } from "weft/kernels";
 
 /** A wf.HashGrid in a kernel (see the list above). */
 @struct
@@ -42,15 +45,17 @@ export class HashGrid {
 }
 
 /**
- * State of a neighbour query: `index` is the current candidate point (-1 when done). The cells
- * (x0..x1, y0..y1, z0..z1) are visited x fastest; (x, y, z) is the next cell, and `slot`..`end` the
- * slots of the current cell not yet returned.
+ * State of a neighbour query: `index` is the current candidate point (-1 when done). The cell range
+ * is nx x ny x nz cells from the wrapped cell (cx0, cy0, cz0). Cells of one x row are neighbours in
+ * memory, and so are their points: a row is one range of slots (two where it wraps around dimX).
+ * (cy, j) and (cz, k) are the wrapped coordinate and the count of the next row; `slot`..`end` the
+ * slots not yet returned, `wrapEnd` the end of the wrapped part of the current row (0: none).
  */
 @struct
 export class HashGridQuery {
   grid: HashGrid;
-  x0: i32; y0: i32; z0: i32; x1: i32; y1: i32; z1: i32;
-  x: i32; y: i32; z: i32; slot: i32; end: i32; index: i32;
+  cx0: i32; cy0: i32; nx: i32; ny: i32; nz: i32;
+  cy: i32; j: i32; cz: i32; k: i32; rowBase: i32; wrapEnd: i32; slot: i32; end: i32; index: i32;
 }
 
 // Cell coordinates are clamped to +-2^28 before conversion: far (or non-finite) points land in the
@@ -96,15 +101,30 @@ function advance(q: HashGridQuery): HashGridQuery {
       s.slot += 1;
       break;
     }
-    if (s.z > s.z1) break;
-    const c = cellIndex(s.grid, s.x, s.y, s.z);
-    s.slot = s.grid.cellStarts[c];
-    s.end = s.grid.cellStarts[c + 1];
-    s.x += 1;
-    if (s.x > s.x1) {
-      s.x = s.x0;
-      s.y += 1;
-      if (s.y > s.y1) { s.y = s.y0; s.z += 1; }
+    if (s.wrapEnd > 0) {
+      // The part of the row past dimX: cells 0 .. wrapEnd - 1.
+      s.slot = s.grid.cellStarts[s.rowBase];
+      s.end = s.grid.cellStarts[s.rowBase + s.wrapEnd];
+      s.wrapEnd = 0;
+      continue;
+    }
+    if (s.k >= s.nz) break;
+    const dx = s.grid.dimX;
+    s.rowBase = (s.cz * s.grid.dimY + s.cy) * dx;
+    const e = s.cx0 + s.nx;
+    s.slot = s.grid.cellStarts[s.rowBase + s.cx0];
+    s.end = s.grid.cellStarts[s.rowBase + min(e, dx)];
+    s.wrapEnd = max(e - dx, 0);
+    // The next row: y fastest, then z (wrapped coordinates and counts).
+    s.j += 1;
+    s.cy += 1;
+    if (s.cy == s.grid.dimY) s.cy = 0;
+    if (s.j == s.ny) {
+      s.j = 0;
+      s.cy = s.cy0;
+      s.k += 1;
+      s.cz += 1;
+      if (s.cz == s.grid.dimZ) s.cz = 0;
     }
   }
   return s;
@@ -125,13 +145,15 @@ export function hashGridQuery(grid: HashGrid, p: vec3, radius: f32): HashGridQue
   const y0 = coord(lo.y - slack(lo.y, span));
   const z0 = coord(lo.z - slack(lo.z, span));
   // At most dim cells per axis: a box wider than the grid visits every cell once.
-  const x1 = min(coord(hi.x + slack(hi.x, span)), x0 + grid.dimX - 1);
-  const y1 = min(coord(hi.y + slack(hi.y, span)), y0 + grid.dimY - 1);
-  let z1 = min(coord(hi.z + slack(hi.z, span)), z0 + grid.dimZ - 1);
-  // An empty range (negative or NaN radius): no cell to visit.
-  if (!(radius >= 0) || x1 < x0 || y1 < y0) z1 = z0 - 1;
+  const nx = min(coord(hi.x + slack(hi.x, span)) - x0 + 1, grid.dimX);
+  const ny = min(coord(hi.y + slack(hi.y, span)) - y0 + 1, grid.dimY);
+  let nz = min(coord(hi.z + slack(hi.z, span)) - z0 + 1, grid.dimZ);
+  // An empty range (negative or NaN radius): no row to visit.
+  if (!(radius >= 0) || nx <= 0 || ny <= 0) nz = 0;
+  const cy0 = wrap(y0, grid.dimY);
   const q: HashGridQuery = {
-    grid: grid, x0: x0, y0: y0, z0: z0, x1: x1, y1: y1, z1: z1, x: x0, y: y0, z: z0, slot: 0, end: 0, index: -1,
+    grid: grid, cx0: wrap(x0, grid.dimX), cy0: cy0, nx: nx, ny: ny, nz: nz,
+    cy: cy0, j: 0, cz: wrap(z0, grid.dimZ), k: 0, rowBase: 0, wrapEnd: 0, slot: 0, end: 0, index: -1,
   };
   return advance(q);
 }

@@ -19,7 +19,7 @@ import { WeftArray, empty, zeros } from "../../runtime/array.js";
 import { BackendChoice } from "../../runtime/backends.js";
 import { Device, getDevice } from "../../runtime/device.js";
 import { describe, int32 } from "../../runtime/dtype.js";
-import { launch } from "../../runtime/launch.js";
+import { launch, launchObservers } from "../../runtime/launch.js";
 import { typeName } from "../../ir/types.js";
 import { hashGridKernel } from "./module.js";
 
@@ -165,17 +165,23 @@ export class HashGrid {
     this.width = radius;
     if (this.dirty) b.levels[0].zero();
     this.dirty = true;
-    const o = { device: this.device, backend: this.backend };
-    const k = (name: string) => hashGridKernel(name, this.device, this.backend);
-    const { sizes, blocks } = b.plan;
-    const L = sizes.length - 1;
-    launch(k("hgCount"), n, [this, points, b.levels[0], b.keys, b.ranks], o);
-    for (let l = 0; l < L; l++) launch(k("scanReduce"), sizes[l + 1], [b.levels[l], sizes[l], blocks[l], b.levels[l + 1]], o);
-    launch(k("scanTop"), 1, [b.levels[L], sizes[L]], o);
-    for (let l = L - 1; l >= 1; l--) launch(k("scanDown"), sizes[l + 1], [b.levels[l], sizes[l], blocks[l], b.levels[l + 1]], o);
-    launch(k("scanCells"), sizes[1], [b.levels[0], sizes[0], blocks[0], b.levels[1], b.cellStarts], o);
-    launch(k("hgScatter"), n, [this, b.keys, b.ranks], o);
-    launch(k("hgSortCells"), n, [this, b.keys, b.ranks], o);
+    // The build is not differentiable (cells are integers): a Tape recording around it skips it.
+    const observers = launchObservers.splice(0);
+    try {
+      const o = { device: this.device, backend: this.backend };
+      const k = (name: string) => hashGridKernel(name, this.device, this.backend);
+      const { sizes, blocks } = b.plan;
+      const L = sizes.length - 1;
+      launch(k("hgCount"), n, [this, points, b.levels[0], b.keys, b.ranks], o);
+      for (let l = 0; l < L; l++) launch(k("scanReduce"), sizes[l + 1], [b.levels[l], sizes[l], blocks[l], b.levels[l + 1]], o);
+      launch(k("scanTop"), 1, [b.levels[L], sizes[L]], o);
+      for (let l = L - 1; l >= 1; l--) launch(k("scanDown"), sizes[l + 1], [b.levels[l], sizes[l], blocks[l], b.levels[l + 1]], o);
+      launch(k("scanCells"), sizes[1], [b.levels[0], sizes[0], blocks[0], b.levels[1], b.cellStarts], o);
+      launch(k("hgScatter"), n, [this, b.keys, b.ranks], o);
+      launch(k("hgSortCells"), n, [this, b.keys, b.ranks], o);
+    } finally {
+      launchObservers.push(...observers);
+    }
     this.dirty = false;
   }
 
