@@ -74,3 +74,6 @@ export { Bvh } from "./geometry/bvh/bvh.js";
 export type { BvhOptions } from "./geometry/bvh/bvh.js";
 export { HashGrid } from "./geometry/hashgrid/hashgrid.js";
 export type { HashGridOptions, HashGridKernelArg } from "./geometry/hashgrid/hashgrid.js";
+export { Volume } from "./geometry/volume/volume.js";
+export type { VolumeLoadOptions, VolumeDenseOptions, VolumeSaveOptions, VolumeKernelArg, VolumeTransform } from "./geometry/volume/volume.js";
+export { NanoVDBError } from "./geometry/nanovdb/errors.js";
