@@ -25,7 +25,7 @@ const suites = [
   ["core", () => import("./core.js").then((m) => m.coreBench({ quick }))],
   ["cuda", () => import("./cuda.js").then((m) => m.cudaBench({ quick }))],
   ["autodiff", () => import("./autodiff.js").then((m) => m.autodiffBench({ quick }))],
-  ["hashgrid", () => import("./geometry-hashgrid.js").then((m) => m.hashgridBench({ quick }))],
+  ["geometry", () => import("./geometry-mesh.js").then((m) => m.meshBench({ quick }))],
   ["volume", () => import("./geometry-volume.js").then((m) => m.volumeBench({ quick }))],
   ["hashgrid", () => import("./geometry-hashgrid.js").then((m) => m.hashgridBench({ quick }))],
 ];
