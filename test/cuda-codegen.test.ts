@@ -182,7 +182,7 @@ describe("cuda codegen: code shape", () => {
     expect(printExpr("q\"\\%d", ["a"], ["f64"])).toBe(`printf("q\\"\\\\%g\\n", (double)a)`);
   });
 
-  test("debug builds check bounds, fixed indices, integer division, raw reads and gradients", () => {
+  test("debug builds check bounds, fixed indices, integer division and raw reads; gradient accesses are skipped, not errors", () => {
     const { source, sites } = gen([K.checked(), K.arraysMisc()], true);
     const code = body(source);
     expect(code).toContain("if (weft_error_pending()) return;");
@@ -191,9 +191,11 @@ describe("cuda codegen: code shape", () => {
     expect(code).toMatch(/if \(!weft_in\(v\d+, 4\)\) \{ weft_report\(WEFT_ERR_BOUNDS, \d+, 2, v\d+, 4\); return; \}/);
     expect(code).toMatch(/if \(v\d+ == 0\) \{ weft_report\(WEFT_ERR_DIV_ZERO, \d+, 0\); return; \}/);
     expect(code).toContain("WEFT_ERR_RAW_BOUNDS");
-    expect(code).toContain("if (!x.grad) { weft_report(WEFT_ERR_NO_GRAD");
+    // a gradient access of an array without a gradient buffer reads 0 / writes nothing, as in release
+    expect(code).not.toContain("WEFT_ERR_NO_GRAD");
+    expect(code).toMatch(/x\.grad \? /);
     const whats = new Set(sites.map((s) => s.what));
-    expect([...whats].sort()).toEqual(["bounds", "div-zero", "fixed-bounds", "no-grad", "raw-bounds"]);
+    expect([...whats].sort()).toEqual(["bounds", "div-zero", "fixed-bounds", "raw-bounds"]);
     const b = sites.find((s) => s.what === "bounds" && s.paramName === "y")!;
     expect(b).toMatchObject({ kernel: "checked", code: CUDA_ERR.BOUNDS, param: 1, details: ["i32", "i32", "i32"] });
     expect(b.loc?.file).toBe("checked.ts");

@@ -6,11 +6,11 @@
 // reverse mode: an array that a recorded launch read being overwritten (by a later recorded launch,
 // or by the launch itself) before `backward`. The adjoint would replay with the new values.
 
-import { WeftArray, zeros } from "./array.js";
+import { WeftArray } from "./array.js";
 import { LaunchRecord, launchObservers, launchVariant } from "./launch.js";
 import { KernelTrap } from "./backend.js";
 import { TAPE_OVERFLOW, stackSize } from "../passes/autodiff.js";
-import { Type, scalarLeaves, typeName } from "../ir/types.js";
+import { typeName } from "../ir/types.js";
 
 export interface TapeOptions { debug?: boolean }
 
@@ -79,37 +79,20 @@ export class Tape {
       if (!arr.grad) throw new Error(`Tape.backward: output ${arr} has no gradient buffer (requiresGrad: true)`);
       arr.grad.assign(g as any);
     }
-    // A float array without a gradient buffer is a constant: each adjoint launch lends it a zeroed
-    // scratch buffer (an adjoint kernel reads and accumulates the `.grad` of every float array it
-    // uses; without one, release builds would write through address 0).
-    const scratch = new Map<WeftArray, WeftArray>();
-    try {
-      for (let k = this.launches.length - 1; k >= 0; k--) {
-        const r = this.launches[k];
-        const lent: WeftArray[] = [];
-        for (const a of r.inputs) {
-          if (!(a instanceof WeftArray) || a.grad || !hasFloat(a.type)) continue;
-          let g = scratch.get(a);
-          if (g) g.zero();
-          else scratch.set(a, g = zeros(a.shape, { dtype: a.dtype, device: a.device }));
-          a.grad = g;
-          lent.push(a);
+    // An array without a gradient buffer is a constant: the adjoint kernels read 0 from its absent
+    // gradient and drop what they would accumulate into it (docs/architecture.md, "Gradient accesses").
+    for (let k = this.launches.length - 1; k >= 0; k--) {
+      const r = this.launches[k];
+      try {
+        launchVariant(r.kernel, r.dims, r.inputs, { ...r.opts, device: r.device }, "adjoint");
+      } catch (e) {
+        if (e instanceof KernelTrap && e.code === TAPE_OVERFLOW && e.kernel === `${r.kernel.name}__adj`) {
+          throw new Error(`Tape.backward: the adjoint of launch #${k} of ${r.kernel} overflowed its per-thread autodiff stack (${e.message}). `
+            + `Loops with state push (variables the loop reads) entries per iteration; the stack holds WEFT_AD_STACK = ${stackSize()} entries per scalar kind. `
+            + `Raise WEFT_AD_STACK, and recompile: the size is compiled into the adjoint, so clear the kernel cache or set WEFT_CACHE=0`, { cause: e });
         }
-        try {
-          launchVariant(r.kernel, r.dims, r.inputs, { ...r.opts, device: r.device }, "adjoint");
-        } catch (e) {
-          if (e instanceof KernelTrap && e.code === TAPE_OVERFLOW && e.kernel === `${r.kernel.name}__adj`) {
-            throw new Error(`Tape.backward: the adjoint of launch #${k} of ${r.kernel} overflowed its per-thread autodiff stack (${e.message}). `
-              + `Loops with state push (variables the loop reads) entries per iteration; the stack holds WEFT_AD_STACK = ${stackSize()} entries per scalar kind. `
-              + `Raise WEFT_AD_STACK, and recompile: the size is compiled into the adjoint, so clear the kernel cache or set WEFT_CACHE=0`, { cause: e });
-          }
-          throw e;
-        } finally {
-          for (const a of lent) a.grad = null;
-        }
+        throw e;
       }
-    } finally {
-      for (const g of scratch.values()) g.dispose();
     }
   }
 
@@ -132,10 +115,6 @@ export class Tape {
     this.readBy.clear();
     this.problems = [];
   }
-}
-
-function hasFloat(t: Type): boolean {
-  return scalarLeaves(t).some(([, s]) => s === "f32" || s === "f64");
 }
 
 function overlaps(a: WeftArray, b: WeftArray): boolean {

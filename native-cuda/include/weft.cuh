@@ -280,7 +280,7 @@ __device__ __noinline__ void weft_report(int32_t code, int32_t site, int32_t cou
 #define WEFT_ERR_BOUNDS 2    // array or fixed-array index out of range
 #define WEFT_ERR_RAW_BOUNDS 3  // araw read outside the buffer
 #define WEFT_ERR_DIV_ZERO 4  // integer division or remainder by zero
-#define WEFT_ERR_NO_GRAD 5   // gradient access on an array without a gradient buffer
+#define WEFT_ERR_NO_GRAD 5   // reserved: gradient accesses without a gradient buffer are skipped, not errors
 
 // Bounds test: true when 0 <= i < n (one unsigned comparison).
 WEFT_INLINE bool weft_in(int32_t i, int32_t n) { return (uint32_t)i < (uint32_t)n; }

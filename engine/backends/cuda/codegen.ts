@@ -26,10 +26,11 @@
 // around a loop body keep those gotos from jumping over initialisations, which C++ forbids.
 // `#line` directives map every statement to its kernel source line (NVRTC errors, cuda-gdb, Nsight).
 //
-// Debug mode adds bounds checks before every array / fixed-array access and raw read, a null check
-// on gradient accesses, an integer division-by-zero check, and an early exit once any thread has
-// recorded an error; failures go to the module's error record (weft.cuh) with a site index into
-// `CudaModuleSource.sites`. `trap` ops record their operands in every mode.
+// Debug mode adds bounds checks before every array / fixed-array access and raw read, an integer
+// division-by-zero check, and an early exit once any thread has recorded an error; failures go to
+// the module's error record (weft.cuh) with a site index into `CudaModuleSource.sites`. `trap` ops
+// record their operands in every mode. Gradient accesses of arrays without a gradient buffer are
+// no error: they read 0 and write nothing in every mode.
 
 import { Func, Inst, Loc, OPS, Var, walk } from "../../ir/ops.js";
 import { ScalarKind, isInt, scalarBytes, typeName } from "../../ir/types.js";
@@ -60,6 +61,7 @@ export interface CudaCodegenOptions {
 export interface CudaErrorSite {
   kernel: string;
   code: number;
+  /** ("no-grad" is no longer generated: gradient accesses without a gradient buffer are skipped.) */
   what: "bounds" | "fixed-bounds" | "div-zero" | "raw-bounds" | "no-grad" | "trap";
   loc?: Loc;
   /** bounds/raw-bounds/no-grad: the lowered parameter index of the array (-1: an array variable). */
@@ -89,7 +91,7 @@ export interface CudaModuleSource {
  *   raw-bounds:   byte offset, read size, buffer bytes      div-zero, no-grad: none
  *   trap:         the trap's operands (at most 8)
  */
-export const CUDA_ERR = { BOUNDS: 2, RAW_BOUNDS: 3, DIV_ZERO: 4, NO_GRAD: 5 } as const;
+export const CUDA_ERR = { BOUNDS: 2, RAW_BOUNDS: 3, DIV_ZERO: 4, NO_GRAD: 5 } as const; // NO_GRAD: reserved, no longer emitted
 
 // --- module ---------------------------------------------------------------------------------------
 
@@ -436,8 +438,8 @@ class KernelGen {
 
   /**
    * aload / astore / aatomic. Gradient accesses (`grad: true`) on an array whose grad pointer is null
-   * are an error in debug builds (code 5, like the interpreter); release builds skip them (loads and
-   * atomics give 0, stores do nothing), as Warp does, instead of writing through a null pointer.
+   * are skipped in release and debug builds alike (loads and atomics give 0, stores do nothing; see
+   * docs/architecture.md, "Gradient accesses"): one test of the pointer per access.
    */
   private arrayAccess(inst: Inst): void {
     const { out } = this;
@@ -449,13 +451,7 @@ class KernelGen {
     const idx = idxInsts.map((i) => this.v(i));
     const grad = !!inst.attrs.grad;
     const base = `${arr}.${grad ? "grad" : "data"}`;
-    if (this.debug) {
-      this.boundsChecks(arrInst, arr, idx, inst.loc);
-      if (grad) {
-        const site = this.site({ code: CUDA_ERR.NO_GRAD, what: "no-grad", loc: inst.loc, ...this.arrayOrigin(arrInst), details: [] });
-        out.line(`if (!${base}) { weft_report(WEFT_ERR_NO_GRAD, ${site}, 0); return; }`);
-      }
-    }
+    if (this.debug) this.boundsChecks(arrInst, arr, idx, inst.loc);
     const off = inst.attrs.off | 0;
     const addr = `weft_addr(${[base, arr, ...idx].join(", ")})${off ? ` + ${off}` : ""}`;
     const s = inst.op === "astore" ? scalarOf(inst.args[inst.args.length - 1].type, "stored value") : scalarOf(inst.type, inst.op);

@@ -39,7 +39,6 @@ export type TrapSite = { at?: string } & (
   | { kind: "bounds"; what: string; axis: number }           // values: index, size ('what': param name or "")
   | { kind: "fixed-bounds"; what: string; size: number }     // values: index
   | { kind: "raw-bounds"; what: string; bytes: number }      // values: byteOffset, array bytes
-  | { kind: "no-grad"; what: string }                        // values: none
   | { kind: "trap"; code: number; kinds: ScalarKind[] });    // values: the trap's operands
 
 export interface PrintSite { fmt: string; kinds: ScalarKind[] }

@@ -41,8 +41,6 @@ export function decodeTrap(meta: KernelMeta, mem: CpuMemory, args: number, messa
         const off = val(0, "i32") as number, total = val(1, "u32") as number;
         return new KernelTrap(`raw read of ${s.bytes} bytes at offset ${off} is outside the ${total}-byte buffer ${where}`, k, 3, [off]);
       }
-      case "no-grad":
-        return new KernelTrap(`array has no gradient buffer ${where}`, k, 5);
       case "trap": {
         const vals = s.kinds.map((kind, i) => val(i, kind));
         return new KernelTrap(`trap ${s.code} ${where}`, k, s.code, vals);

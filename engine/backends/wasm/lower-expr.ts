@@ -57,14 +57,18 @@ export function lowerInst(c: FnCtx, inst: Inst): number[] {
     case "ashape": c.vals.set(inst, c.arr(inst.args[0]).shape[inst.attrs.dim]); return [];
     case "aload": {
       const a = c.arr(inst.args[0]), idx = inst.args.slice(1);
-      const out = boundsChecks(c, a, idx, !!inst.attrs.grad);
-      out.push(...define(c, inst, loadScalar(m, kindOf(inst.type), inst.attrs.off, address(c, a, idx, !!inst.attrs.grad))));
+      const grad = !!inst.attrs.grad, s = kindOf(inst.type);
+      const out = boundsChecks(c, a, idx);
+      const load = loadScalar(m, s, inst.attrs.off, address(c, a, idx, grad));
+      out.push(...define(c, inst, grad ? ifGrad(c, a, load, c.constExpr(0, s)) : load));
       return out;
     }
     case "astore": {
       const a = c.arr(inst.args[0]), idx = inst.args.slice(1, -1), v = inst.args[inst.args.length - 1];
-      const out = boundsChecks(c, a, idx, !!inst.attrs.grad);
-      out.push(storeScalar(m, kindOf(v.type), inst.attrs.off, address(c, a, idx, !!inst.attrs.grad), c.use(v)));
+      const grad = !!inst.attrs.grad;
+      const out = boundsChecks(c, a, idx);
+      const store = storeScalar(m, kindOf(v.type), inst.attrs.off, address(c, a, idx, grad), c.use(v));
+      out.push(grad ? ifGrad(c, a, store) : store);
       return out;
     }
     case "aatomic": {
@@ -73,9 +77,10 @@ export function lowerInst(c: FnCtx, inst: Inst): number[] {
       const nIdx = inst.args.length - (kind === "cas" ? 3 : 2);
       const idx = inst.args.slice(1, 1 + nIdx);
       const value = inst.args[1 + nIdx], cmp = kind === "cas" ? inst.args[2 + nIdx] : undefined;
-      const out = boundsChecks(c, a, idx, !!inst.attrs.grad);
-      const e = atomicRmw(c, kind, kindOf(inst.type), address(c, a, idx, !!inst.attrs.grad), inst.attrs.off, c.use(value), cmp && c.use(cmp));
-      out.push(...define(c, inst, e));
+      const grad = !!inst.attrs.grad, s = kindOf(inst.type);
+      const out = boundsChecks(c, a, idx);
+      const e = atomicRmw(c, kind, s, address(c, a, idx, grad), inst.attrs.off, c.use(value), cmp && c.use(cmp));
+      out.push(...define(c, inst, grad ? ifGrad(c, a, e, c.constExpr(0, s)) : e));
       return out;
     }
     case "araw": {
@@ -127,15 +132,24 @@ export function address(c: FnCtx, a: ArrVal, idx: Inst[], grad: boolean): number
   return e;
 }
 
+/**
+ * A gradient access (docs/architecture.md, "Gradient accesses"): runs `access` only when the array
+ * has a gradient buffer (grad != 0); otherwise the value is `none` (a read or atomic gives 0, a
+ * store does nothing). One branch on the grad pointer, in release and debug builds alike.
+ */
+export function ifGrad(c: FnCtx, a: ArrVal, access: number, none?: number): number {
+  const m = c.m, has = m.local.get(a.grad, binaryen.i32);
+  return none === undefined ? m.if(has, access) : m.if(has, access, none);
+}
+
 /** Debug mode: every index is checked against its extent (unsigned, so negatives fail too). */
-function boundsChecks(c: FnCtx, a: ArrVal, idx: Inst[], grad = false): number[] {
+function boundsChecks(c: FnCtx, a: ArrVal, idx: Inst[]): number[] {
   if (!c.debug) return [];
   const m = c.m;
-  const noGrad = grad ? [m.if(m.i32.eqz(m.local.get(a.grad, binaryen.i32)), c.fail({ kind: "no-grad", what: a.name }, []))] : [];
-  return noGrad.concat(idx.map((i, k) => m.if(
+  return idx.map((i, k) => m.if(
     m.i32.ge_u(c.use(i), m.local.get(a.shape[k], binaryen.i32)),
     c.fail({ kind: "bounds", what: a.name, axis: k }, [{ e: c.use(i), s: "i32" }, { e: m.local.get(a.shape[k], binaryen.i32), s: "i32" }]),
-  )));
+  ));
 }
 
 function fixedAddr(c: FnCtx, v: Var, index: Inst): [number, number[]] {

@@ -5,6 +5,7 @@
 //   - under a partial lane mask, a full-mask fast path (all_true) and lane-guarded accesses
 //     otherwise, so an inactive lane never touches memory;
 //   - atomics lane by lane, in lane order;
+//   - gradient accesses only when the array has a gradient buffer (else 0 / nothing);
 //   - fixed local arrays live in the worker stack with lanes interleaved (element e of lane l at
 //     4 * off + (4 * e + l) * size), so a uniform index is one v128 access.
 
@@ -98,7 +99,21 @@ function gatherInto(c: SimdCtx, s: ScalarKind, out: number, cur: number | null, 
   return stmts;
 }
 
+/**
+ * Gradient accesses (docs/architecture.md): `stmts` run only when the array has a gradient buffer;
+ * otherwise a load or atomic result `out` is 0 in every lane and a store does nothing.
+ */
+function ifGrad(c: SimdCtx, a: ArrVal, stmts: number[], out?: number): number[] {
+  const m = c.m, has = m.local.get(a.grad, I32);
+  return [out === undefined ? m.if(has, m.block(null, stmts)) : m.if(has, m.block(null, stmts), m.local.set(out, zeros(m)))];
+}
+
 export function lowerVaryingLoad(c: SimdCtx, inst: Inst, cur: number | null): number[] {
+  const stmts = varyingLoad(c, inst, cur);
+  return inst.attrs.grad ? ifGrad(c, c.arr(inst.args[0]), stmts, c.vvals.get(inst)) : stmts;
+}
+
+function varyingLoad(c: SimdCtx, inst: Inst, cur: number | null): number[] {
   const m = c.m, s = kindOf(inst.type), off = inst.attrs.off as number, grad = !!inst.attrs.grad;
   const idx = inst.args.slice(1), a = c.arr(inst.args[0]);
   const out = c.addLocal(V128);
@@ -117,6 +132,11 @@ export function lowerVaryingLoad(c: SimdCtx, inst: Inst, cur: number | null): nu
 }
 
 export function lowerVaryingStore(c: SimdCtx, inst: Inst, cur: number | null): number[] {
+  const stmts = varyingStore(c, inst, cur);
+  return inst.attrs.grad ? ifGrad(c, c.arr(inst.args[0]), stmts) : stmts;
+}
+
+function varyingStore(c: SimdCtx, inst: Inst, cur: number | null): number[] {
   const m = c.m, off = inst.attrs.off as number, grad = !!inst.attrs.grad;
   const idx = inst.args.slice(1, -1), val = inst.args[inst.args.length - 1], s = kindOf(val.type);
   const a = c.arr(inst.args[0]);
@@ -137,6 +157,11 @@ export function lowerVaryingStore(c: SimdCtx, inst: Inst, cur: number | null): n
 }
 
 export function lowerVaryingAtomic(c: SimdCtx, inst: Inst, cur: number | null): number[] {
+  const stmts = varyingAtomic(c, inst, cur);
+  return inst.attrs.grad ? ifGrad(c, c.arr(inst.args[0]), stmts, c.vvals.get(inst)) : stmts;
+}
+
+function varyingAtomic(c: SimdCtx, inst: Inst, cur: number | null): number[] {
   const m = c.m, kind = inst.attrs.kind as AtomicKind, s = kindOf(inst.type);
   const a = c.arr(inst.args[0]);
   const nIdx = inst.args.length - (kind === "cas" ? 3 : 2);
