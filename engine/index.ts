@@ -43,10 +43,11 @@ export function getCpuThreads(): number {
 export function init(): Promise<void> {
   initDone ??= (async () => {
     probeCuda();
-    // The frontend is loaded here so that later compiles (another device, a Tape's adjoints) can
-    // run synchronously inside launch; loadModule alone never needs it on a cache hit.
+    // The frontend and the wasm compiler (binaryen) are loaded here so that later compiles (another
+    // device, a Tape's adjoints) can run synchronously inside launch; loadModule alone never needs
+    // them on a cache hit.
     await loadFrontend();
-    await loadBackend(cpuDevice, "auto");
+    await (await loadBackend(cpuDevice, "auto")).loadCompiler?.();
     cpuPool = await import("./backends/wasm/device.js");
     if (devices().some((d) => d.isCuda)) await loadBackend(devices().find((d) => d.isCuda)!, "cuda");
   })();

@@ -7,6 +7,8 @@ import type { ArgValue, ArrayArg } from "../engine/runtime/backend.js";
 import { WasmBackend, WasmModuleHandle } from "../engine/backends/wasm/device.js";
 import { getCpuMemory } from "../engine/backends/wasm/memory.js";
 import type { WasmCompileOptions } from "../engine/backends/wasm/compile.js";
+// Registers the compiler (device.ts does not import binaryen itself).
+import "../engine/backends/wasm/compile.js";
 
 export const mem = getCpuMemory();
 export const backend = new WasmBackend();

@@ -20,6 +20,11 @@ export interface RuntimeBackend {
   /** Whether launch arguments are the flat lowered parameters (else the source parameters). */
   flatArgs: boolean;
   target(device: Device): string;
+  /**
+   * Loads what `compile` needs when that is heavy (the wasm backend's binaryen); absent when there
+   * is nothing to load. `Module.prepare` awaits it before compiling a module the cache misses.
+   */
+  loadCompiler?(): Promise<void>;
   compile(kernels: Func[], opts: { debug: boolean; moduleName: string; device: Device }): CompiledArtifact;
   load(artifact: CompiledArtifact, kernels: Func[], device: Device): LoadedModuleHandle;
 }

@@ -94,7 +94,10 @@ export class Module {
     if (have) return have;
     const target = b.target(dev);
     const hit = b.cacheable ? cacheGet(this.key(b, target)) : null;
-    if (!hit?.meta?.kernels && !this.ir) await loadFrontend();
+    if (!hit?.meta?.kernels) {
+      if (!this.ir) await loadFrontend();
+      await b.loadCompiler?.();
+    }
     return this.prepareSync(dev, b);
   }
 

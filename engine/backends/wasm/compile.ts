@@ -10,6 +10,7 @@ import { FnCtx, N_PARAMS } from "./fn-ctx.js";
 import { lowerRegion, scalarEntryBody } from "./lower-control.js";
 import { MathLib } from "./mathlib.js";
 import { buildSimdEntry } from "./simd/entry.js";
+import { registerCompiler } from "./compiler-slot.js";
 
 export interface WasmCompileOptions {
   debug: boolean;
@@ -129,3 +130,5 @@ function validateOrThrow(m: binaryen.Module, name: string): void {
 }
 
 export { N_PARAMS };
+
+registerCompiler(compileWasm);

@@ -1,14 +1,16 @@
 // The CPU device's backend: compiles lowered kernels to one wasm module (compile.ts), loads it on the
 // main thread and in the worker pool, and launches: arguments are packed into the kernel's argument
 // block (layout computed once, at load), small launches run inline on the main thread, larger ones
-// on every core.
+// on every core. This file does not import compile.ts (binaryen): `loadCompiler()` loads it before a
+// compile (compiler-slot.ts), so loading cached modules stays fast.
 
 import type { Func } from "../../ir/ops.js";
 import type { ArgValue, ArrayArg, Backend, CompiledArtifact, LoadedModuleHandle } from "../../runtime/backend.js";
 import {
   HDR_DIMS, HDR_ERR_SITE, HDR_PRINT_BUF, HDR_PRINT_CAP, HDR_PRINT_CURSOR, KernelMeta, ModuleMeta, TARGET,
 } from "./abi.js";
-import { compileWasm, WasmCompileOptions } from "./compile.js";
+import type { WasmCompileOptions } from "./compile.js";
+import { loadCompiler, loadedCompiler } from "./compiler-slot.js";
 import { decodeTrap, flushPrints } from "./host-report.js";
 import { libImports } from "./mathlib-js.js";
 import { CpuMemory, getCpuMemory } from "./memory.js";
@@ -35,10 +37,19 @@ export class WasmBackend implements Backend {
 
   constructor(readonly memory: CpuMemory = getCpuMemory(), readonly pool: WorkerPool = getCpuPool()) {}
 
+  /** Needs the compiler loaded: `await backend.loadCompiler()` (or any import of compile.ts) first. */
   compile(kernels: Func[], opts: { debug: boolean; moduleName: string } & Partial<WasmCompileOptions>): CompiledArtifact {
+    const compileWasm = loadedCompiler();
+    if (!compileWasm) {
+      throw new Error(`wasm backend: the compiler is not loaded, so module '${opts.moduleName}' cannot be compiled here; `
+        + "call 'await wf.init()' or 'await module.prepare()' first");
+    }
     const { bytes, meta } = compileWasm(kernels, opts);
     return { target: TARGET, bytes, meta };
   }
+
+  /** Loads the compiler (binaryen, ~0.5 s the first time). */
+  async loadCompiler(): Promise<void> { await loadCompiler(); }
 
   /** Loads an artifact; the lowered kernels are not needed (the metadata carries the layouts). */
   load(artifact: CompiledArtifact, _kernels?: Func[] | null): WasmModuleHandle {

@@ -5,8 +5,9 @@
 // workers, then waits for every worker's acknowledgement. Traps in any participant are collected
 // and returned; the pool stays usable.
 
+import { createRequire } from "node:module";
 import os from "node:os";
-import { MessageChannel, MessagePort, Worker } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
 import type { CpuMemory } from "./memory.js";
 import { CMD_EXIT, CMD_RUN, CMD_SYNC, CTL, ERR_TEXT, WORKER_SOURCE } from "./worker-source.js";
 
@@ -31,6 +32,11 @@ export function defaultThreads(): number {
 }
 
 const MIN_STACK = 64 * 1024;
+
+// node:worker_threads is loaded when the first workers start, not when a module is loaded (a
+// process that only loads cached modules and runs small launches never needs it).
+let workerThreads: typeof import("node:worker_threads") | null = null;
+const threadsModule = () => (workerThreads ??= createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads"));
 
 export class WorkerPool {
   private workers: { w: Worker; port: MessagePort }[] = [];
@@ -88,6 +94,7 @@ export class WorkerPool {
     const n = this.threads - 1;
     const gen = Atomics.load(this.ctl, CTL.GEN);
     for (let i = 1; i <= n; i++) {
+      const { MessageChannel, Worker } = threadsModule();
       const { port1, port2 } = new MessageChannel();
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
