@@ -2,6 +2,10 @@
 // allocated in the CpuMemory and read back zero-copy, traps surfacing as KernelTrap, and a second
 // load of the same module (the disk-cache path: artifact metadata alone must suffice).
 import { beforeAll, describe, expect, test } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as wf from "../engine/index.js";
 
 const f = Math.fround;
@@ -57,5 +61,34 @@ describe("wasm backend through the public API", () => {
     const y = wf.zeros(8, { dtype: wf.float32, device: "cpu" });
     wf.launch(again.kernels.bounds, 2, [y, 6], { backend: "wasm" });
     expect(Array.from(y.toTypedArray() as Float32Array)).toEqual([0, 0, 0, 0, 0, 0, 1, 1]);
+  });
+});
+
+describe("loading cached modules (built package, fresh processes)", () => {
+  test("a cache hit does not load the compiler (binaryen); a miss loads it on demand", () => {
+    const dist = join(process.cwd(), "dist", "engine");
+    if (!existsSync(join(dist, "index.js"))) throw new Error("dist/ is missing: run `npm run build`");
+    const dir = mkdtempSync(join(tmpdir(), "weft-lazy-compiler-"));
+    const file = join(dir, "k.ts");
+    writeFileSync(file, `@kernel export function addk(x: Array<f32>): void { const i = tid(); x[i] = x[i] + 3.0; }`);
+    const script = `
+      import * as wf from ${JSON.stringify(join(dist, "index.js"))};
+      import { loadedCompiler } from ${JSON.stringify(join(dist, "backends", "wasm", "compiler-slot.js"))};
+      const t0 = performance.now();
+      const m = await wf.loadModule(${JSON.stringify(file)});
+      const ms = performance.now() - t0;
+      const x = wf.zeros(4); wf.launch(m.kernels.addk, 4, [x]);
+      console.log(JSON.stringify({ cache: m.loads[0].cache, compiler: loadedCompiler() !== null, ms, x: x.toArray() }));
+      process.exit(0);`;
+    const run = () => {
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, WEFT_CACHE_DIR: join(dir, "cache") }, encoding: "utf8" });
+      if (r.status !== 0) throw new Error(r.stderr);
+      return JSON.parse(r.stdout.trim().split("\n").pop()!);
+    };
+    const miss = run(), hit = run();
+    expect(miss).toMatchObject({ cache: "miss", compiler: true, x: [3, 3, 3, 3] });
+    expect(hit).toMatchObject({ cache: "hit", compiler: false, x: [3, 3, 3, 3] });
+    // Importing binaryen alone takes about 0.5 s; a hit takes ~15-40 ms (loaded machine).
+    expect(hit.ms).toBeLessThan(300);
   });
 });
