@@ -60,6 +60,37 @@ describe("wasm math library (f32, in-module)", () => {
     });
   }
 
+  test("tanf within 1 ulp next to odd multiples of pi/2 (where tan is ill-conditioned), also in SIMD kernels", () => {
+    // The 17 floats around (k + 1/2) pi for small and large k, both signs, beyond 2^20 (host
+    // reduction) too, and the products x * 0.1 of builtins-backends' inputs near pi/2.
+    const fb = new Float32Array(1), ub = new Uint32Array(fb.buffer);
+    const near = (v: number, d: number) => { fb[0] = v; ub[0] += d; return fb[0]; };
+    const xs: number[] = [1.49352908, f(f(14.902618408203125) * f(0.1)), f(f(-14.84769630432129) * f(0.1))];
+    for (let k = 0; k < 3000000; k += k < 2000 ? 1 : 7919) {
+      for (const sg of [1, -1]) for (let d = -8; d <= 8; d++) xs.push(near(f(sg * (k + 0.5) * Math.PI), d));
+    }
+    // Scalar kernel, and a kernel whose other math keeps it on the SIMD entry (tan runs lane by lane).
+    const plain = kernel("t", [arr("x"), arr("o")], (b, [x, o]) => { const i = b.tid(0); b.astore(o, [i], b.call("tan", b.aload(x, [i], F32))); });
+    const mixed = kernel("t", [arr("x"), arr("o"), arr("o2")], (b, [x, o, o2]) => {
+      const i = b.tid(0), v = b.aload(x, [i], F32);
+      b.astore(o, [i], b.call("tan", v));
+      b.astore(o2, [i], b.call("add", b.call("mul", b.call("sin", v), b.call("cos", v)), b.call("mul", v, v)));
+    });
+    for (const [k, simd] of [[plain, false], [mixed, "force"]] as const) {
+      const h = load([k], { simd });
+      expect(h.meta.kernels[0].simd).toBe(simd === "force");
+      const X = devArray("f32", xs), O = devArray("f32", xs.length), O2 = devArray("f32", xs.length);
+      h.launch("t", [xs.length], simd ? [X.arg, O.arg, O2.arg] : [X.arg, O.arg]);
+      let worst = 0, at = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const e = ulps(O.view[i], f(Math.tan(X.view[i])));
+        if (e > worst) { worst = e; at = i; }
+      }
+      expect(worst, `tan(${X.view[at]}) = ${O.view[at]}, expected ${f(Math.tan(X.view[at]))}`).toBeLessThanOrEqual(1);
+      X.free(); O.free(); O2.free(); h.dispose();
+    }
+  });
+
   test("powf and atan2f within 2 ulp, with C's special cases", () => {
     const k = kernel("m2", [arr("x"), arr("y"), arr("p"), arr("a")], (b, [x, y, p, a]) => {
       const i = b.tid(0), xv = b.aload(x, [i], F32), yv = b.aload(y, [i], F32);
