@@ -205,6 +205,13 @@ export function scalarize(fn: Func): void {
             leaves.set(i, scalarLeaves(i.type).map(([off, s]) => b.aload(arr, idx, scalar(s), i.attrs.off + off, i.attrs.grad)));
             break;
           }
+          case "araw": {
+            if (!composite) { out.push(i); break; }
+            // One raw read per leaf, at the byte offset plus the leaf's offset inside the value.
+            const [arr, off] = i.args;
+            leaves.set(i, scalarLeaves(i.type).map(([lo, s]) => b.araw(arr, lo ? b.call("add", off, b.i32(lo)) : off, scalar(s))));
+            break;
+          }
           case "astore": {
             const val = i.args[i.args.length - 1];
             if (!isComposite(val.type)) { out.push(i); break; }

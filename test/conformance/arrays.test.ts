@@ -88,7 +88,7 @@ export function raw(buf: Array<u32>, off: i32, outF: Array<f32>, outI: Array<i32
 }
 `;
 
-// Kept apart: it does not compile for wasm (see the it.fails below).
+// load<vec3> / loadAt<vec3>: a composite raw read is one scalar raw read per component.
 const RAW_VEC = `
 @kernel
 export function rawVec(buf: Array<u32>, off: i32, outV: Array<vec3>): void {
@@ -187,10 +187,7 @@ describe.each(BACKEND_NAMES)("arrays on %s", (backend) => {
     expectExact(values(outU), [big]);
   });
 
-  // BUG (wasm, cuda): load<vec3> / loadAt<vec3> do not compile: "scalarize: unexpected composite
-  // araw : vec3" (an internal error, not a diagnostic) in the pass both backends share;
-  // docs/language.md says load<T> reads a number or a vector. The interpreter runs it.
-  (backend === "interp" ? it : it.fails)("load<vec3> and loadAt<vec3> read vectors from a u32 buffer", async () => {
+  it("load<vec3> and loadAt<vec3> read vectors from a u32 buffer", async () => {
     const m = await loadFor(backend, RAW_VEC, "conf_arrays_rawvec");
     const words = Uint32Array.from(range(8).map((k) => f32Bits(fr(k * 1.25 - 3))));
     const outV = wf.zeros(1, { dtype: wf.vec3, device: c.device });

@@ -16,10 +16,7 @@ import { lowerModule } from "../../engine/passes/pipeline.js";
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Known bugs: the module does not compile for CUDA (the test is kept, expected to fail). */
-const KNOWN: Record<string, string> = {
-  // load<vec3> / loadAt<vec3>: "scalarize: unexpected composite araw : vec3" (arrays.test.ts).
-  "arrays.test.ts RAW_VEC": "load<vec3> does not lower",
-};
+const KNOWN: Record<string, string> = {};
 
 function kernelSources(): { file: string; name: string; source: string; debug: boolean }[] {
   const out: { file: string; name: string; source: string; debug: boolean }[] = [];
