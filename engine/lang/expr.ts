@@ -109,7 +109,10 @@ function emitPrefix(cx: FnCtx, e: ts.PrefixUnaryExpression, hint?: Type): Inst {
     case K.TildeToken: return applyUnary(cx, e, "bnot", emitValue(cx, e.operand, hint));
     case K.PlusToken: {
       const v = emitValue(cx, e.operand, hint);
-      if (v.type.k !== "scalar" || v.type.s === "bool") return cx.fail(e, `unary '+' needs a number, got ${typeName(v.type)}`);
+      // The identity on every numeric scalar and vector-like value (vectors, matrices, quaternions, transforms).
+      const t = v.type;
+      const numeric = (t.k === "scalar" || t.k === "vec" || t.k === "mat" || t.k === "quat" || t.k === "transform") && t.s !== "bool";
+      if (!numeric) return cx.fail(e, `unary '+' needs a number or a vector, matrix, quaternion or transform, got ${typeName(t)}`);
       return v;
     }
   }

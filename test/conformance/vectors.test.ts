@@ -108,14 +108,40 @@ const argBest = (v: number[], better: (x: number, y: number) => boolean) => {
   return idx;
 };
 
-// BUG (frontend): unary '+' on a vector is rejected ("unary '+' needs a number, got vec3") although
-// docs/language.md lists unary '+' with '-' for vectors and kernels-as declares Vec3's prefix '+'.
-describe("unary plus on vectors", () => {
-  it.fails("+v compiles and is v", async () => {
-    const m = await loadFor("interp", `@kernel export function k(a: Array<vec3>): void { const i = tid(); a[i] = +a[i]; }`, "conf_uplus");
-    const a = wf.array([1, 2, 3], { dtype: wf.vec3 });
-    wf.launch(m.kernels.k, 1, [a], { backend: "interp" });
-    expectExact(values(a), [1, 2, 3]);
+// Unary '+' is the identity on numeric scalars and on vectors, matrices, quaternions and transforms
+// (docs/language.md, Operators); '-' composes with it.
+const UPLUS = `
+import { tid, Array, f32, i32, u64, vec3, vec3i, mat22, quat, transform } from "weft/kernels";
+
+@kernel
+export function uplus(v: Array<vec3>, vi: Array<vec3i>, m: Array<mat22>, q: Array<quat>, t: Array<transform>, s: Array<f32>, n: Array<i32>, w: Array<u64>): void {
+  const i = tid();
+  v[i] = +v[i] + +vec3(0.5, 0, 0);
+  vi[i] = +vi[i];
+  m[i] = +m[i];
+  q[i] = -(+q[i]);
+  t[i] = +t[i];
+  s[i] = +s[i] * 2.0;
+  n[i] = +(-n[i]);
+  w[i] = +w[i];
+}
+`;
+
+describe.each(BACKEND_NAMES)("unary plus on %s", (backend) => {
+  it("+x is x for scalars, vectors, matrices, quaternions and transforms", async () => {
+    const c = new Ctx(backend, await loadFor(backend, UPLUS, "conf_uplus"));
+    const v = c.array([1, 2, 3], wf.vec3), vi = c.array([-4, 5, 6], wf.vec3i), m = c.array([1.5, -2, 3, 4], wf.mat22);
+    const q = c.array([0.25, -0.5, 1, 2], wf.quat), t = c.array([1, 2, 3, 0, 0, 0, 1], wf.transform);
+    const s = c.array([fr(0.1)]), n = c.array([7], wf.int32), w = c.array([2n ** 63n + 5n], wf.uint64);
+    c.launch("uplus", 1, [v, vi, m, q, t, s, n, w]);
+    expectExact(values(v), [1.5, 2, 3]);
+    expectExact(values(vi), [-4, 5, 6]);
+    expectExact(values(m), [1.5, -2, 3, 4]);
+    expectExact(values(q), [-0.25, 0.5, -1, -2]);
+    expectExact(values(t), [1, 2, 3, 0, 0, 0, 1]);
+    expectExact(values(s), [fr(fr(0.1) * 2)]);
+    expectExact(values(n), [-7]);
+    expectExact(values(w), [2n ** 63n + 5n]);
   });
 });
 
