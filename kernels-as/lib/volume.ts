@@ -18,7 +18,8 @@
 //   - the gradient is NanoVDB's TrilinearSampler::gradient (derivative of the interpolant, index
 //     space); in nearest mode it is 0 (the derivative of a piecewise-constant field).
 // Trilinear samples are differentiable with respect to p (the values read from the grid are
-// constants); lookups and nearest samples have gradient 0.
+// constants), through custom adjoints in closed form (see "Custom adjoints" below); lookups and
+// nearest samples have gradient 0.
 // The maps use fma as NanoVDB's Map does (indexToWorldF / worldToIndexF), so they give NanoVDB's bits.
 // A query of the wrong value type (volumeSampleF on a vec3f grid, ...) returns 0, as in Warp.
 //
@@ -26,7 +27,7 @@
 //
 // (Library-internal calls go to non-exported helpers, never to an exported name of this file.)
 
-import { Array, StaticArray, vec3, vec3d, vec3i, mat33, f32, f64, i32, u32, bool, floor, fma } from "weft/kernels";
+import { Array, StaticArray, vec3, vec3d, vec3i, mat33, f32, f64, i32, u32, bool, floor, fma, dot } from "weft/kernels";
 
 /** Sampling modes (Warp: Volume.CLOSEST, Volume.LINEAR). */
 export const VOLUME_NEAREST: i32 = 0;
@@ -330,26 +331,117 @@ export function volumeLookupVd(vol: Volume, i: i32, j: i32, k: i32): vec3d {
 
 // ------------------------------------------------------------------------------------ sampling
 
-/**
- * Samples a float grid at index-space p: VOLUME_NEAREST or VOLUME_LINEAR (trilinear, differentiable
- * with respect to p).
- */
+/** The 8 values around a cell, v[dx][dy][dz] as v{4 dx + 2 dy + dz}. */
+@struct
+class StencilF {
+  v0: f32; v1: f32; v2: f32; v3: f32; v4: f32; v5: f32; v6: f32; v7: f32;
+}
+
+@struct
+class StencilD {
+  v0: f64; v1: f64; v2: f64; v3: f64; v4: f64; v5: f64; v6: f64; v7: f64;
+}
+
+@struct
+class StencilV {
+  v0: vec3; v1: vec3; v2: vec3; v3: vec3; v4: vec3; v5: vec3; v6: vec3; v7: vec3;
+}
+
+@func
+function readF(v: Volume, c: VolumeCell): StencilF {
+  const s: StencilF = {
+    v0: load<f32>(v.buf, c.a0), v1: load<f32>(v.buf, c.a1), v2: load<f32>(v.buf, c.a2), v3: load<f32>(v.buf, c.a3),
+    v4: load<f32>(v.buf, c.a4), v5: load<f32>(v.buf, c.a5), v6: load<f32>(v.buf, c.a6), v7: load<f32>(v.buf, c.a7),
+  };
+  return s;
+}
+
+@func
+function readD(v: Volume, c: VolumeCell): StencilD {
+  const s: StencilD = {
+    v0: load<f64>(v.buf, c.a0), v1: load<f64>(v.buf, c.a1), v2: load<f64>(v.buf, c.a2), v3: load<f64>(v.buf, c.a3),
+    v4: load<f64>(v.buf, c.a4), v5: load<f64>(v.buf, c.a5), v6: load<f64>(v.buf, c.a6), v7: load<f64>(v.buf, c.a7),
+  };
+  return s;
+}
+
+@func
+function readV(v: Volume, c: VolumeCell): StencilV {
+  const s: StencilV = {
+    v0: loadVec3(v.buf, c.a0), v1: loadVec3(v.buf, c.a1), v2: loadVec3(v.buf, c.a2), v3: loadVec3(v.buf, c.a3),
+    v4: loadVec3(v.buf, c.a4), v5: loadVec3(v.buf, c.a5), v6: loadVec3(v.buf, c.a6), v7: loadVec3(v.buf, c.a7),
+  };
+  return s;
+}
+
+/** NanoVDB's TrilinearSampler::sample: z first, then y, then x. */
+@func
+function trilinear(s: StencilF, u: vec3): f32 {
+  return lerpF(lerpF(lerpF(s.v0, s.v1, u.z), lerpF(s.v2, s.v3, u.z), u.y), lerpF(lerpF(s.v4, s.v5, u.z), lerpF(s.v6, s.v7, u.z), u.y), u.x);
+}
+
+@func
+function trilinearD(s: StencilD, u: vec3d): f64 {
+  return lerpD(lerpD(lerpD(s.v0, s.v1, u.z), lerpD(s.v2, s.v3, u.z), u.y), lerpD(lerpD(s.v4, s.v5, u.z), lerpD(s.v6, s.v7, u.z), u.y), u.x);
+}
+
+@func
+function trilinearV(s: StencilV, u: vec3): vec3 {
+  return lerpV(lerpV(lerpV(s.v0, s.v1, u.z), lerpV(s.v2, s.v3, u.z), u.y), lerpV(lerpV(s.v4, s.v5, u.z), lerpV(s.v6, s.v7, u.z), u.y), u.x);
+}
+
+/** NanoVDB's TrilinearSampler::gradient (index space), operation for operation. */
+@func
+function gradient(s: StencilF, u: vec3): vec3 {
+  let d0 = s.v1 - s.v0;
+  let d1 = s.v3 - s.v2;
+  let d2 = s.v5 - s.v4;
+  let d3 = s.v7 - s.v6;
+  const gz = lerpF(lerpF(d0, d1, u.y), lerpF(d2, d3, u.y), u.x);
+  d0 = s.v0 + d0 * u.z;
+  d1 = s.v2 + d1 * u.z;
+  d2 = s.v4 + d2 * u.z;
+  d3 = s.v6 + d3 * u.z;
+  return vec3(lerpF(d2, d3, u.y) - lerpF(d0, d1, u.y), lerpF(d1 - d0, d3 - d2, u.x), gz);
+}
+
+@func
+function gradientD(s: StencilD, u: vec3d): vec3d {
+  let d0 = s.v1 - s.v0;
+  let d1 = s.v3 - s.v2;
+  let d2 = s.v5 - s.v4;
+  let d3 = s.v7 - s.v6;
+  const gz = lerpD(lerpD(d0, d1, u.y), lerpD(d2, d3, u.y), u.x);
+  d0 = s.v0 + d0 * u.z;
+  d1 = s.v2 + d1 * u.z;
+  d2 = s.v4 + d2 * u.z;
+  d3 = s.v6 + d3 * u.z;
+  return vec3d(lerpD(d2, d3, u.y) - lerpD(d0, d1, u.y), lerpD(d1 - d0, d3 - d2, u.x), gz);
+}
+
+/** The mixed second derivatives of the interpolant (its Hessian has a zero diagonal): (xy, xz, yz). */
+@func
+function mixed(s: StencilF, u: vec3): vec3 {
+  return vec3(
+    lerpF(s.v6 - s.v4 - s.v2 + s.v0, s.v7 - s.v5 - s.v3 + s.v1, u.z),
+    lerpF(s.v5 - s.v4 - s.v1 + s.v0, s.v7 - s.v6 - s.v3 + s.v2, u.y),
+    lerpF(s.v3 - s.v2 - s.v1 + s.v0, s.v7 - s.v6 - s.v5 + s.v4, u.x),
+  );
+}
+
+/** Samples a float grid at index-space p: VOLUME_NEAREST or VOLUME_LINEAR (differentiable in p). */
 @func
 export function volumeSampleF(vol: Volume, p: vec3, mode: i32): f32 {
   if (vol.gridType != VOLUME_FLOAT) return 0;
   const c = cellAt(vol, p, mode == VOLUME_NEAREST);
   if (mode == VOLUME_NEAREST) return load<f32>(vol.buf, c.a0);
-  const u = p - floor(p);
-  return lerpF(
-    lerpF(lerpF(load<f32>(vol.buf, c.a0), load<f32>(vol.buf, c.a1), u.z), lerpF(load<f32>(vol.buf, c.a2), load<f32>(vol.buf, c.a3), u.z), u.y),
-    lerpF(lerpF(load<f32>(vol.buf, c.a4), load<f32>(vol.buf, c.a5), u.z), lerpF(load<f32>(vol.buf, c.a6), load<f32>(vol.buf, c.a7), u.z), u.y),
-    u.x,
-  );
+  return trilinear(readF(vol, c), p - floor(p));
 }
 
 /**
  * A float grid's sample at index-space p and its index-space gradient (NanoVDB's trilinear gradient;
- * 0 in nearest mode). World-space gradient: volumeIndexToWorldGrad(vol, r.grad).
+ * 0 in nearest mode). World-space gradient: volumeIndexToWorldGrad(vol, r.grad). Differentiable in p
+ * (value and gradient: the gradient's derivative is the interpolant's mixed second derivatives).
  */
 @func
 export function volumeSampleGradF(vol: Volume, p: vec3, mode: i32): VolumeSampleGrad {
@@ -360,29 +452,10 @@ export function volumeSampleGradF(vol: Volume, p: vec3, mode: i32): VolumeSample
     r.value = load<f32>(vol.buf, c.a0);
     return r;
   }
+  const s = readF(vol, c);
   const u = p - floor(p);
-  const v0 = load<f32>(vol.buf, c.a0);
-  const v1 = load<f32>(vol.buf, c.a1);
-  const v2 = load<f32>(vol.buf, c.a2);
-  const v3 = load<f32>(vol.buf, c.a3);
-  const v4 = load<f32>(vol.buf, c.a4);
-  const v5 = load<f32>(vol.buf, c.a5);
-  const v6 = load<f32>(vol.buf, c.a6);
-  const v7 = load<f32>(vol.buf, c.a7);
-  r.value = lerpF(lerpF(lerpF(v0, v1, u.z), lerpF(v2, v3, u.z), u.y), lerpF(lerpF(v4, v5, u.z), lerpF(v6, v7, u.z), u.y), u.x);
-  // TrilinearSampler::gradient, operation for operation
-  let d0 = v1 - v0;
-  let d1 = v3 - v2;
-  let d2 = v5 - v4;
-  let d3 = v7 - v6;
-  const gz = lerpF(lerpF(d0, d1, u.y), lerpF(d2, d3, u.y), u.x);
-  d0 = v0 + d0 * u.z;
-  d1 = v2 + d1 * u.z;
-  d2 = v4 + d2 * u.z;
-  d3 = v6 + d3 * u.z;
-  const gx = lerpF(d2, d3, u.y) - lerpF(d0, d1, u.y);
-  const gy = lerpF(d1 - d0, d3 - d2, u.x);
-  r.grad = vec3(gx, gy, gz);
+  r.value = trilinear(s, u);
+  r.grad = gradient(s, u);
   return r;
 }
 
@@ -392,26 +465,16 @@ export function volumeSampleD(vol: Volume, p: vec3d, mode: i32): f64 {
   if (vol.gridType != VOLUME_DOUBLE) return 0;
   const c = cellAtD(vol, p, mode == VOLUME_NEAREST);
   if (mode == VOLUME_NEAREST) return load<f64>(vol.buf, c.a0);
-  const u = p - floor(p);
-  return lerpD(
-    lerpD(lerpD(load<f64>(vol.buf, c.a0), load<f64>(vol.buf, c.a1), u.z), lerpD(load<f64>(vol.buf, c.a2), load<f64>(vol.buf, c.a3), u.z), u.y),
-    lerpD(lerpD(load<f64>(vol.buf, c.a4), load<f64>(vol.buf, c.a5), u.z), lerpD(load<f64>(vol.buf, c.a6), load<f64>(vol.buf, c.a7), u.z), u.y),
-    u.x,
-  );
+  return trilinearD(readD(vol, c), p - floor(p));
 }
 
-/** Samples a vec3f grid at index-space p: nearest or trilinear (differentiable with respect to p). */
+/** Samples a vec3f grid at index-space p: nearest or trilinear (differentiable in p). */
 @func
 export function volumeSampleV(vol: Volume, p: vec3, mode: i32): vec3 {
   if (vol.gridType != VOLUME_VEC3F) return vec3(0, 0, 0);
   const c = cellAt(vol, p, mode == VOLUME_NEAREST);
   if (mode == VOLUME_NEAREST) return loadVec3(vol.buf, c.a0);
-  const u = p - floor(p);
-  return lerpV(
-    lerpV(lerpV(loadVec3(vol.buf, c.a0), loadVec3(vol.buf, c.a1), u.z), lerpV(loadVec3(vol.buf, c.a2), loadVec3(vol.buf, c.a3), u.z), u.y),
-    lerpV(lerpV(loadVec3(vol.buf, c.a4), loadVec3(vol.buf, c.a5), u.z), lerpV(loadVec3(vol.buf, c.a6), loadVec3(vol.buf, c.a7), u.z), u.y),
-    u.x,
-  );
+  return trilinearV(readV(vol, c), p - floor(p));
 }
 
 /**
@@ -423,6 +486,49 @@ export function volumeSampleI(vol: Volume, p: vec3, mode: i32): i32 {
   if (vol.gridType != VOLUME_INT32) return 0;
   const c = voxelOf(p, mode == VOLUME_NEAREST);
   return load<i32>(vol.buf, offsetAt(vol, c.x, c.y, c.z));
+}
+
+// Custom adjoints (@adjointOf): autodiff replays a sample forward without recording its tree walk and
+// calls these instead of sweeping the walk in reverse; each walks to the cell again and returns the
+// closed-form derivative with respect to p (the trilinear gradient; for a vector grid the gradient of
+// dot(adj, value); for volumeSampleGradF also the mixed second derivatives times adj.grad). Nearest
+// samples, and queries of the wrong value type, get 0.
+
+@adjointOf(volumeSampleF)
+@func
+function volumeSampleFAdj(vol: Volume, p: vec3, mode: i32, adj: f32): vec3 {
+  if (vol.gridType != VOLUME_FLOAT || mode == VOLUME_NEAREST) return vec3(0, 0, 0);
+  return gradient(readF(vol, cellAt(vol, p, false)), p - floor(p)) * adj;
+}
+
+@adjointOf(volumeSampleGradF)
+@func
+function volumeSampleGradFAdj(vol: Volume, p: vec3, mode: i32, adj: VolumeSampleGrad): vec3 {
+  if (vol.gridType != VOLUME_FLOAT || mode == VOLUME_NEAREST) return vec3(0, 0, 0);
+  const s = readF(vol, cellAt(vol, p, false));
+  const u = p - floor(p);
+  const h = mixed(s, u);
+  const a = adj.grad;
+  return gradient(s, u) * adj.value + vec3(h.x * a.y + h.y * a.z, h.x * a.x + h.z * a.z, h.y * a.x + h.z * a.y);
+}
+
+@adjointOf(volumeSampleD)
+@func
+function volumeSampleDAdj(vol: Volume, p: vec3d, mode: i32, adj: f64): vec3d {
+  if (vol.gridType != VOLUME_DOUBLE || mode == VOLUME_NEAREST) return vec3d(0, 0, 0);
+  return gradientD(readD(vol, cellAtD(vol, p, false)), p - floor(p)) * adj;
+}
+
+@adjointOf(volumeSampleV)
+@func
+function volumeSampleVAdj(vol: Volume, p: vec3, mode: i32, adj: vec3): vec3 {
+  if (vol.gridType != VOLUME_VEC3F || mode == VOLUME_NEAREST) return vec3(0, 0, 0);
+  const s = readV(vol, cellAt(vol, p, false));
+  const w: StencilF = {
+    v0: dot(adj, s.v0), v1: dot(adj, s.v1), v2: dot(adj, s.v2), v3: dot(adj, s.v3),
+    v4: dot(adj, s.v4), v5: dot(adj, s.v5), v6: dot(adj, s.v6), v7: dot(adj, s.v7),
+  };
+  return gradient(w, p - floor(p));
 }
 
 // ------------------------------------------------------------------------------------ maps
