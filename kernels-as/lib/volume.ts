@@ -240,18 +240,6 @@ function cellAtD(v: Volume, p: vec3d, nearest: bool): VolumeCell {
   return cell(v, i, j, k, nearest ? 1 : 8);
 }
 
-// load<vec3> does not compile on wasm and CUDA yet (scalarize: composite araw; see
-// test/conformance/arrays.test.ts), so vectors are read component by component.
-@func
-function loadVec3(buf: Array<u32>, at: i32): vec3 {
-  return vec3(load<f32>(buf, at), load<f32>(buf, at + 4), load<f32>(buf, at + 8));
-}
-
-@func
-function loadVec3d(buf: Array<u32>, at: i32): vec3d {
-  return vec3d(load<f64>(buf, at), load<f64>(buf, at + 8), load<f64>(buf, at + 16));
-}
-
 @func
 function lerpF(a: f32, b: f32, w: f32): f32 {
   return a + w * (b - a);
@@ -319,14 +307,14 @@ export function volumeLookupU(vol: Volume, i: i32, j: i32, k: i32): u32 {
 @func
 export function volumeLookupV(vol: Volume, i: i32, j: i32, k: i32): vec3 {
   if (vol.gridType != VOLUME_VEC3F) return vec3(0, 0, 0);
-  return loadVec3(vol.buf, offsetAt(vol, i, j, k));
+  return load<vec3>(vol.buf, offsetAt(vol, i, j, k));
 }
 
 /** The value of a vec3d grid at (i, j, k). */
 @func
 export function volumeLookupVd(vol: Volume, i: i32, j: i32, k: i32): vec3d {
   if (vol.gridType != VOLUME_VEC3D) return vec3d(0, 0, 0);
-  return loadVec3d(vol.buf, offsetAt(vol, i, j, k));
+  return load<vec3d>(vol.buf, offsetAt(vol, i, j, k));
 }
 
 // ------------------------------------------------------------------------------------ sampling
@@ -368,8 +356,8 @@ function readD(v: Volume, c: VolumeCell): StencilD {
 @func
 function readV(v: Volume, c: VolumeCell): StencilV {
   const s: StencilV = {
-    v0: loadVec3(v.buf, c.a0), v1: loadVec3(v.buf, c.a1), v2: loadVec3(v.buf, c.a2), v3: loadVec3(v.buf, c.a3),
-    v4: loadVec3(v.buf, c.a4), v5: loadVec3(v.buf, c.a5), v6: loadVec3(v.buf, c.a6), v7: loadVec3(v.buf, c.a7),
+    v0: load<vec3>(v.buf, c.a0), v1: load<vec3>(v.buf, c.a1), v2: load<vec3>(v.buf, c.a2), v3: load<vec3>(v.buf, c.a3),
+    v4: load<vec3>(v.buf, c.a4), v5: load<vec3>(v.buf, c.a5), v6: load<vec3>(v.buf, c.a6), v7: load<vec3>(v.buf, c.a7),
   };
   return s;
 }
@@ -473,7 +461,7 @@ export function volumeSampleD(vol: Volume, p: vec3d, mode: i32): f64 {
 export function volumeSampleV(vol: Volume, p: vec3, mode: i32): vec3 {
   if (vol.gridType != VOLUME_VEC3F) return vec3(0, 0, 0);
   const c = cellAt(vol, p, mode == VOLUME_NEAREST);
-  if (mode == VOLUME_NEAREST) return loadVec3(vol.buf, c.a0);
+  if (mode == VOLUME_NEAREST) return load<vec3>(vol.buf, c.a0);
   return trilinearV(readV(vol, c), p - floor(p));
 }
 
