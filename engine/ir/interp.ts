@@ -10,6 +10,7 @@ import {
 import { lookupBuiltin } from "../builtins/index.js";
 import { wrap } from "../builtins/common.js";
 import { ArgValue, ArrayArg, KernelTrap } from "../runtime/backend.js";
+import { formatOne, parsePrintf } from "../runtime/printf.js";
 
 /** Where array addresses point: the CPU device's memory. */
 export interface InterpMemory { readonly buffer: ArrayBufferLike }
@@ -239,18 +240,16 @@ class Interp {
   }
 
   private print(i: Inst): void {
-    let k = 0;
-    const text = String(i.attrs.fmt).replace(/%[-+ 0-9.]*([dfiuxegs%])/g, (m, c) => {
-      if (c === "%") return "%";
-      const x = this.vals[i.args[k++]?.id];
-      if (Array.isArray(x)) return `(${x.join(", ")})`;
-      if (c === "f" || c === "e" || c === "g") {
-        const p = /\.(\d+)/.exec(m);
-        return c === "f" ? Number(x).toFixed(p ? +p[1] : 6) : c === "e" ? Number(x).toExponential(p ? +p[1] : 6) : String(x);
-      }
-      if (c === "x") return Number(x).toString(16);
-      return String(x);
-    });
+    // C printf formatting (engine/runtime/printf.ts), as CUDA's device printf; a vector-like value
+    // (before scalarize) prints as "(x, y, z)", each component with the placeholder's spec.
+    let k = 0, text = "";
+    for (const p of parsePrintf(String(i.attrs.fmt))) {
+      if (typeof p === "string") { text += p; continue; }
+      const arg = i.args[k++];
+      if (!arg) { text += p.text; continue; }
+      const x = this.vals[arg.id], kind = componentScalar(arg.type) as ScalarKind;
+      text += Array.isArray(x) ? `(${x.map((c) => formatOne(p, c, kind)).join(", ")})` : formatOne(p, x, kind);
+    }
     (this.opts.print ?? ((s: string) => process.stdout.write(s.endsWith("\n") ? s : s + "\n")))(text);
   }
 }

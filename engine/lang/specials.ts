@@ -9,6 +9,7 @@ import { emitLiteralExpr, emitValue } from "./expr.js";
 import { literalTarget, litKind } from "./literals.js";
 import { emitIndex } from "./access.js";
 import { mismatch } from "./assign.js";
+import { printfArity } from "../runtime/printf.js";
 
 type Special = (cx: FnCtx, e: ts.CallExpression, name: string) => Inst;
 
@@ -79,16 +80,16 @@ function emitAtomic(cx: FnCtx, e: ts.CallExpression, name: string): Inst {
   return b.construct(elem, olds);
 }
 
-const PLACEHOLDER = /%[-+ #0]*(\d+|\*)?(\.\d+)?(hh|h|ll|l|z)?[diouxXeEfFgGcsp]/g;
-
-/** `print("x = %f, i = %d", x, i)` (debug mode). */
+/** `print("x = %f, i = %d", x, i)`: C printf formatting (engine/runtime/printf.ts), in every build. */
 function emitPrint(cx: FnCtx, e: ts.CallExpression, name: string): Inst {
   const args = e.arguments;
   const f = args[0];
   if (!f || !(ts.isStringLiteral(f) || ts.isNoSubstitutionTemplateLiteral(f)))
     return cx.fail(f ?? e, `the first argument of ${name} must be a string literal format, e.g. ${name}("x = %f", x)`);
   const fmt = f.text;
-  const n = (fmt.replace(/%%/g, "").match(PLACEHOLDER) ?? []).length;
+  if (/%[-+ #0]*\d*(\.\d*)?\*/.test(fmt.replace(/%%/g, "")))
+    return cx.fail(f, `${name} does not support '*' widths or precisions; write the number into the format (%8.3f)`);
+  const n = printfArity(fmt);
   const vals = args.slice(1).map((a) => {
     const v = emitValue(cx, a);
     if (v.type.k !== "scalar")

@@ -13,6 +13,7 @@ import {
 } from "../ir/types.js";
 import { substitute } from "./clone.js";
 import { newMark } from "./inline.js";
+import { parsePrintf } from "../runtime/printf.js";
 
 export interface AbiEntry {
   /** Which source parameter. */
@@ -220,15 +221,19 @@ export function scalarize(fn: Func): void {
             break;
           }
           case "print": {
-            let k = 0;
+            // A composite value prints as "(x, y, z)", each leaf with the placeholder's spec. The
+            // format is rebuilt from its parts (engine/runtime/printf.ts), so every conversion C
+            // knows keeps its value.
+            let k = 0, fmt = "";
             const args: Inst[] = [];
-            const fmt = String(i.attrs.fmt).replace(/%[-+ 0-9.]*[dfiuxeg]/g, (m) => {
+            for (const p of parsePrintf(String(i.attrs.fmt))) {
+              if (typeof p === "string") { fmt += p.replace(/%/g, "%%"); continue; }
               const a = i.args[k++];
-              if (!a || !isComposite(a.type)) { if (a) args.push(a); return m; }
+              if (!a || !isComposite(a.type)) { if (a) args.push(a); fmt += p.text; continue; }
               const ls = L(a);
               args.push(...ls);
-              return "(" + ls.map(() => m).join(", ") + ")";
-            });
+              fmt += "(" + ls.map(() => p.text).join(", ") + ")";
+            }
             i.args = args;
             i.attrs = { ...i.attrs, fmt };
             out.push(i);
