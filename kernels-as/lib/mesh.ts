@@ -134,17 +134,24 @@ export function meshEvalVertex(mesh: Mesh, face: i32, k: i32): vec3 {
   return vtx(mesh, face, k);
 }
 
-/** The face nearest to p within maxDist (-1 if none): the BVH traversal, nearer child first. */
+/**
+ * The face nearest to p within maxDist (-1 if none): the BVH traversal, nearer child first, with
+ * each pushed node's box distance kept beside it so that a node farther than the best face so far is
+ * dropped without reading it again.
+ */
 @func
 function closestFace(mesh: Mesh, p: vec3, maxDist: f32): i32 {
   const stack = new StaticArray<i32>(64);
-  let top = 0;
-  stack[top++] = 0;
+  const dstack = new StaticArray<f32>(64);
   let best2 = maxDist * maxDist;
   let bestFace = -1;
+  let top = 0;
+  const d0 = boxDist2(mesh.nodes[0].lower, mesh.nodes[0].upper, p);
+  if (d0 <= best2) { stack[0] = 0; dstack[0] = d0; top = 1; }
   while (top > 0) {
-    const n = stack[--top];
-    if (boxDist2(mesh.nodes[n].lower, mesh.nodes[n].upper, p) > best2) continue;
+    top -= 1;
+    if (dstack[top] > best2) continue;
+    const n = stack[top];
     const c = mesh.nodes[n].child;
     if (c < 0) {
       const first = ~c >> 3;
@@ -157,13 +164,14 @@ function closestFace(mesh: Mesh, p: vec3, maxDist: f32): i32 {
     } else {
       const dl = boxDist2(mesh.nodes[n + 1].lower, mesh.nodes[n + 1].upper, p);
       const dr = boxDist2(mesh.nodes[c].lower, mesh.nodes[c].upper, p);
-      if (dl <= dr) {
-        if (dr <= best2) stack[top++] = c;
-        if (dl <= best2) stack[top++] = n + 1;
-      } else {
-        if (dl <= best2) stack[top++] = n + 1;
-        if (dr <= best2) stack[top++] = c;
-      }
+      // The farther child goes on the stack first, so the nearer one is visited next.
+      let near = n + 1;
+      let far = c;
+      let dn = dl;
+      let df = dr;
+      if (dr < dl) { near = c; far = n + 1; dn = dr; df = dl; }
+      if (df <= best2) { stack[top] = far; dstack[top] = df; top += 1; }
+      if (dn <= best2) { stack[top] = near; dstack[top] = dn; top += 1; }
     }
   }
   return bestFace;
@@ -377,17 +385,24 @@ export function rayTriangle(o: vec3, d: vec3, a: vec3, b: vec3, c: vec3): vec3 {
   return rayTri(o, d, a, b, c);
 }
 
-/** The face the ray o + t d hits first for t in [0, maxT] (-1 if none); nearer child first. */
+/**
+ * The face the ray o + t d hits first for t in [0, maxT] (-1 if none): nearer child first, each
+ * pushed node with its entry t, so that nodes entered beyond the best hit so far are dropped.
+ */
 @func
 function rayFace(mesh: Mesh, origin: vec3, dir: vec3, maxT: f32): i32 {
   const inv = rayInverseDir(dir);
   const stack = new StaticArray<i32>(64);
+  const tstack = new StaticArray<f32>(64);
   let top = 0;
   let bestT = maxT;
   let bestFace = -1;
-  if (rayBoxEntry(origin, inv, bestT, mesh.nodes[0].lower, mesh.nodes[0].upper) >= 0) stack[top++] = 0;
+  const t0 = rayBoxEntry(origin, inv, bestT, mesh.nodes[0].lower, mesh.nodes[0].upper);
+  if (t0 >= 0) { stack[0] = 0; tstack[0] = t0; top = 1; }
   while (top > 0) {
-    const n = stack[--top];
+    top -= 1;
+    if (tstack[top] > bestT) continue;
+    const n = stack[top];
     const c = mesh.nodes[n].child;
     if (c < 0) {
       const first = ~c >> 3;
@@ -400,13 +415,13 @@ function rayFace(mesh: Mesh, origin: vec3, dir: vec3, maxT: f32): i32 {
     } else {
       const tl = rayBoxEntry(origin, inv, bestT, mesh.nodes[n + 1].lower, mesh.nodes[n + 1].upper);
       const tr = rayBoxEntry(origin, inv, bestT, mesh.nodes[c].lower, mesh.nodes[c].upper);
-      if (tl <= tr) {
-        if (tr >= 0) stack[top++] = c;
-        if (tl >= 0) stack[top++] = n + 1;
-      } else {
-        if (tl >= 0) stack[top++] = n + 1;
-        if (tr >= 0) stack[top++] = c;
-      }
+      let near = n + 1;
+      let far = c;
+      let tn = tl;
+      let tf = tr;
+      if (tn < 0 || (tf >= 0 && tf < tn)) { near = c; far = n + 1; tn = tr; tf = tl; }
+      if (tf >= 0) { stack[top] = far; tstack[top] = tf; top += 1; }
+      if (tn >= 0) { stack[top] = near; tstack[top] = tn; top += 1; }
     }
   }
   return bestFace;
