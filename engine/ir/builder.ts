@@ -42,6 +42,8 @@ export class Builder {
   const(value: number | bigint | boolean, s: ScalarKind): Inst {
     if ((s === "i64" || s === "u64") && typeof value !== "bigint") value = BigInt(value as number);
     if (s === "bool") value = Boolean(value);
+    // An f32 constant holds the f32 value, as wasm's f32.const and CUDA's 0.1f do.
+    if (s === "f32") value = Math.fround(Number(value));
     return this.inst("const", [], scalar(s), { value });
   }
   i32(v: number): Inst { return this.const(v | 0, "i32"); }
