@@ -54,7 +54,7 @@ export function buildBvh(lowers: Float32Array, uppers: Float32Array, opts: Build
     if (depth > maxDepth) maxDepth = depth;
     // Bounds of the boxes and of their centroids.
     let lx = Infinity, ly = Infinity, lz = Infinity, hx = -Infinity, hy = -Infinity, hz = -Infinity;
-    const cLo = [Infinity, Infinity, Infinity], cHi = [-Infinity, -Infinity, -Infinity];
+    let cl0 = Infinity, cl1 = Infinity, cl2 = Infinity, ch0 = -Infinity, ch1 = -Infinity, ch2 = -Infinity;
     for (let k = start; k < end; k++) {
       const p = prims[k], o = 3 * p;
       if (lowers[o] < lx) lx = lowers[o];
@@ -63,12 +63,15 @@ export function buildBvh(lowers: Float32Array, uppers: Float32Array, opts: Build
       if (uppers[o] > hx) hx = uppers[o];
       if (uppers[o + 1] > hy) hy = uppers[o + 1];
       if (uppers[o + 2] > hz) hz = uppers[o + 2];
-      for (let a = 0; a < 3; a++) {
-        const c = cen[o + a];
-        if (c < cLo[a]) cLo[a] = c;
-        if (c > cHi[a]) cHi[a] = c;
-      }
+      const c0 = cen[o], c1 = cen[o + 1], c2 = cen[o + 2];
+      if (c0 < cl0) cl0 = c0;
+      if (c0 > ch0) ch0 = c0;
+      if (c1 < cl1) cl1 = c1;
+      if (c1 > ch1) ch1 = c1;
+      if (c2 < cl2) cl2 = c2;
+      if (c2 > ch2) ch2 = c2;
     }
+    const cLo = [cl0, cl1, cl2], cHi = [ch0, ch1, ch2];
     const w = node * NODE_WORDS;
     nodes.f[w] = lx; nodes.f[w + 1] = ly; nodes.f[w + 2] = lz;
     nodes.f[w + 4] = hx; nodes.f[w + 5] = hy; nodes.f[w + 6] = hz;
@@ -91,16 +94,23 @@ export function buildBvh(lowers: Float32Array, uppers: Float32Array, opts: Build
     for (let a = 0; a < 3; a++) {
       const ext = cHi[a] - cLo[a];
       if (!(ext > 0)) continue;
-      const scale = bins / ext;
-      bCount.fill(0); bLo.fill(Infinity); bHi.fill(-Infinity);
+      const scale = bins / ext, base = cLo[a];
+      bCount.fill(0);
       for (let k = start; k < end; k++) {
-        const p = prims[k];
-        const b = Math.min(bins - 1, Math.floor((cen[3 * p + a] - cLo[a]) * scale));
-        bCount[b]++;
-        for (let c = 0; c < 3; c++) {
-          const lo = lowers[3 * p + c], hi = uppers[3 * p + c];
-          if (lo < bLo[3 * b + c]) bLo[3 * b + c] = lo;
-          if (hi > bHi[3 * b + c]) bHi[3 * b + c] = hi;
+        const p = prims[k], o = 3 * p;
+        let b = ((cen[o + a] - base) * scale) | 0;
+        if (b >= bins) b = bins - 1;
+        const q = 3 * b;
+        const lx = lowers[o], ly = lowers[o + 1], lz = lowers[o + 2], hx = uppers[o], hy = uppers[o + 1], hz = uppers[o + 2];
+        if (bCount[b]++ === 0) {
+          bLo[q] = lx; bLo[q + 1] = ly; bLo[q + 2] = lz; bHi[q] = hx; bHi[q + 1] = hy; bHi[q + 2] = hz;
+        } else {
+          if (lx < bLo[q]) bLo[q] = lx;
+          if (ly < bLo[q + 1]) bLo[q + 1] = ly;
+          if (lz < bLo[q + 2]) bLo[q + 2] = lz;
+          if (hx > bHi[q]) bHi[q] = hx;
+          if (hy > bHi[q + 1]) bHi[q + 1] = hy;
+          if (hz > bHi[q + 2]) bHi[q + 2] = hz;
         }
       }
       // Right-to-left sweep: area and count of bins [b, bins).
@@ -128,11 +138,13 @@ export function buildBvh(lowers: Float32Array, uppers: Float32Array, opts: Build
       }
     }
     if (bestAxis < 0) return -1;
-    const a = bestAxis, scale = bins / (cHi[a] - cLo[a]);
-    const side = (p: number) => Math.min(bins - 1, Math.floor((cen[3 * p + a] - cLo[a]) * scale)) <= bestBin;
+    const a = bestAxis, scale = bins / (cHi[a] - cLo[a]), base = cLo[a];
+    // The same binning as above, so the partition matches the counts the cost was computed from.
     let i = start, j = end - 1;
     while (i <= j) {
-      if (side(prims[i])) i++;
+      let b = ((cen[3 * prims[i] + a] - base) * scale) | 0;
+      if (b >= bins) b = bins - 1;
+      if (b <= bestBin) i++;
       else { const t = prims[i]; prims[i] = prims[j]; prims[j] = t; j--; }
     }
     return i;

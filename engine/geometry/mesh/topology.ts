@@ -8,12 +8,14 @@ import { NODE_WORDS, NodeBuffer } from "../bvh/layout.js";
 export function edgeAdjacency(indices: Int32Array): Int32Array {
   const nf = indices.length / 3;
   const adj = new Int32Array(3 * nf).fill(-1);
-  const open = new Map<string, number>();
+  const open = new Map<number, number>();
+  let nv = 0;
+  for (let k = 0; k < indices.length; k++) if (indices[k] >= nv) nv = indices[k] + 1;
   for (let f = 0; f < nf; f++) {
     for (let k = 0; k < 3; k++) {
       const a = indices[3 * f + k], b = indices[3 * f + ((k + 1) % 3)];
       if (a === b) continue;
-      const key = a < b ? `${a},${b}` : `${b},${a}`;
+      const key = a < b ? a * nv + b : b * nv + a;
       const other = open.get(key);
       if (other === undefined) { open.set(key, 3 * f + k); continue; }
       // Pair the first two faces on an edge (a non-manifold edge's extra faces stay boundaries).
