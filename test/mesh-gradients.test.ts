@@ -8,13 +8,23 @@ import { BACKEND_NAMES, deviceFor } from "./helpers/backends.js";
 import { V3, bunny, cube, faceDistances, rayFaceHits, rng } from "./mesh-oracles.js";
 
 const KERNELS = `
-import { tid, Array, vec3, f32, i32, Mesh, meshQueryPointNoSign, meshQueryRay } from "weft/kernels";
+import { tid, Array, vec3, f32, i32, Mesh, meshQueryPointNoSign, meshQueryPoint, meshQueryPointSignNormal, meshQueryPointSignWinding, meshQueryRay } from "weft/kernels";
 
 @kernel
 export function distance(mesh: Mesh, ps: Array<vec3>, out: Array<f32>): void {
   const i = tid();
   const q = meshQueryPointNoSign(mesh, ps[i], 100.0);
   out[i] = q.distance + q.u * 0.5 - q.v * 0.25;
+}
+
+/** Signed distances by the three sign methods (the sign is piecewise constant). */
+@kernel
+export function signed(mesh: Mesh, ps: Array<vec3>, out: Array<f32>): void {
+  const i = tid();
+  const a = meshQueryPoint(mesh, ps[i], 100.0);
+  const b = meshQueryPointSignNormal(mesh, ps[i], 100.0);
+  const c = meshQueryPointSignWinding(mesh, ps[i], 100.0, 2.0, 0.5);
+  out[i] = a.sign * a.distance + 0.5 * b.sign * b.distance - 0.25 * c.sign * c.distance;
 }
 
 @kernel
@@ -55,6 +65,29 @@ describe.each(BACKEND_NAMES)("mesh query gradients on %s", (be) => {
       expect(r.checked).toBe(3 * n);
       mesh.dispose();
     }
+  });
+
+  it("signed distances (winding and pseudonormal signs) w.r.t. the query point, inside and outside the cube", () => {
+    const tm = cube();
+    const mesh = new wf.Mesh({ points: tm.points, indices: tm.indices, device });
+    // Inside and outside, each nearest to the interior of one face.
+    const ps = [0.5, 0.5, 0.2, 0.3, 0.6, 0.5, 0.5, 0.5, 1.3, -0.2, 0.4, 0.6, 0.45, 1.25, 0.55];
+    const n = ps.length / 3;
+    const p = wf.array(ps, { dtype: wf.vec3, device, requiresGrad: true });
+    const out = wf.zeros(n, { device });
+    const r = wf.gradcheck(m.kernels.signed, n, [mesh, p, out], { backend: be, device, eps: 1e-3, atol: 5e-3, rtol: 2e-2, maxScalars: 1000 });
+    expect(r.failures, JSON.stringify(r.failures.slice(0, 3))).toEqual([]);
+    expect(r.checked).toBe(3 * n);
+    // At (0.5, 0.5, 0.2), inside and nearest the z = 0 face, each signed distance is -z: the output
+    // (1 + 0.5 - 0.25) * -z has gradient (0, 0, -1.25).
+    const tape = new wf.Tape();
+    const one = wf.zeros(n, { device, requiresGrad: true });
+    const p2 = wf.array(ps, { dtype: wf.vec3, device, requiresGrad: true });
+    tape.record(() => wf.launch(m.kernels.signed, n, [mesh, p2, one], { backend: be, device }));
+    tape.backward(null, new Map([[one, Float32Array.from({ length: n }, (_, k) => (k === 0 ? 1 : 0))]]));
+    const g = p2.grad!.to("cpu").toTypedArray();
+    expect(Array.from(g.subarray(0, 3)).map((x: number) => Math.round(x * 1000) / 1000)).toEqual([0, 0, -1.25]);
+    mesh.dispose();
   });
 
   it("ray t and barycentrics w.r.t. origin and direction (bunny; the cube on the interpreter)", () => {
