@@ -99,12 +99,13 @@ describe.skipIf(!enabled)("CUDA runtime on a GPU", () => {
 
   it("captures a multi-kernel step into a graph and replays it", () => {
     const x = wf.full(4096, 1, { dtype: wf.float32, device: dev }), y = wf.zeros(4096, { device: dev }), z = wf.zeros(4096, { device: dev });
+    // The capture names its device: tests run with WEFT_DEVICE=cpu as the default device.
     const g = wf.capture(() => {
       y.fill(0.5);
       for (let k = 0; k < 10; k++) wf.launch(m.kernels.saxpy, 4096, [1, x, y]);
       wf.copy(z, y);
       wf.launch(dbg.kernels.addOne, 4096, [z]);    // a debug module: no synchronization while capturing
-    });
+    }, { device: dev });
     expect(g.launches).toBe(11);
     expect(y.toArray()[0]).toBe(0);   // nothing ran during the capture
     g.launch();
@@ -116,9 +117,9 @@ describe.skipIf(!enabled)("CUDA runtime on a GPU", () => {
     g.launch(s);
     s.synchronize();
     expect(z.toArray()[17]).toBe(11.5);
-    expect(() => wf.capture(() => { wf.launch(m.kernels.addOne, 4096, [y]); y.toArray(); })).toThrow(/cannot be captured into a CUDA graph/);
-    expect(() => wf.capture(() => { wf.zeros(4, { device: dev }); })).toThrow(/not possible inside wf.capture/);
-    const again = wf.capture(() => wf.launch(m.kernels.addOne, 4096, [y]));
+    expect(() => wf.capture(() => { wf.launch(m.kernels.addOne, 4096, [y]); y.toArray(); }, { device: dev })).toThrow(/cannot be captured into a CUDA graph/);
+    expect(() => wf.capture(() => { wf.zeros(4, { device: dev }); }, { device: dev })).toThrow(/not possible inside wf.capture/);
+    const again = wf.capture(() => wf.launch(m.kernels.addOne, 4096, [y]), { device: dev });
     again.launch();
     wf.synchronize();
     expect(y.toArray()[0]).toBe(11.5);
@@ -128,7 +129,7 @@ describe.skipIf(!enabled)("CUDA runtime on a GPU", () => {
   it("reports an out-of-bounds write of a replayed debug kernel at wf.synchronize()", () => {
     const y = wf.zeros(4, { device: dev });
     expect(() => wf.launch(dbg.kernels.shifted, 4, [y, 1])).toThrow(/index 4 out of bounds for axis 0 with size 4 in argument 'y' in kernel 'shifted'/);
-    const g = wf.capture(() => wf.launch(dbg.kernels.shifted, 4, [y, 2]));
+    const g = wf.capture(() => wf.launch(dbg.kernels.shifted, 4, [y, 2]), { device: dev });
     g.launch();
     let trap: unknown = null;
     try { wf.synchronize(); } catch (e) { trap = e; }
