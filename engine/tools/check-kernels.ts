@@ -19,6 +19,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
+import { standardLibrarySources } from "../lang/library-files.js";
 import { compileSource, WeftCompileError, formatDiagnostic } from "../lang/index.js";
 
 export interface KernelDiagnostic {
@@ -88,6 +89,16 @@ export function declaredNames(root = packageRoot()): Set<string> {
     const exported = (ts.getCombinedModifierFlags(st as unknown as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
     if (!exported) continue;
     if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name) names.add(st.name.text);
+  }
+  // The kernel standard library (kernels-as/lib) exports its structs, funcs and constants through
+  // "weft/kernels" too.
+  for (const lib of standardLibrarySources()) {
+    const lf = ts.createSourceFile(lib.file, lib.source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+    for (const st of lf.statements) {
+      if ((ts.getCombinedModifierFlags(st as unknown as ts.Declaration) & ts.ModifierFlags.Export) === 0) continue;
+      if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name) names.add(st.name.text);
+      if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) names.add(d.name.text);
+    }
   }
   return names;
 }
