@@ -90,8 +90,15 @@ export function declaredNames(root = packageRoot()): Set<string> {
     if (!exported) continue;
     if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name) names.add(st.name.text);
   }
-  // The kernel standard library (kernels-as/lib) exports its structs, funcs and constants through
-  // "weft/kernels" too.
+  return names;
+}
+
+/**
+ * Names the kernel standard library (kernels-as/lib) exports: "weft/kernels" provides them to the
+ * weft frontend, though kernels-as/index.ts (what asc sees) does not declare them.
+ */
+export function libraryNames(): Set<string> {
+  const names = new Set<string>();
   for (const lib of standardLibrarySources()) {
     const lf = ts.createSourceFile(lib.file, lib.source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
     for (const st of lf.statements) {
@@ -262,7 +269,7 @@ export async function checkKernelFiles(files: string[], opts: CheckOptions = {})
       for (const d of e.diagnostics) out.push({ file: d.file, line: d.line, col: d.col, message: d.message, by: "weft", text: formatDiagnostic(d) });
     }
     const sf = ts.createSourceFile(rel, src, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-    out.push(...checkImports(rel, sf, names));
+    out.push(...checkImports(rel, sf, new Set([...names, ...libraryNames()])));
     if (opts.asc) out.push(...await runAsc(file, src, sf, root, names, cwd));
   }
   return out;
