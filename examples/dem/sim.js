@@ -26,20 +26,25 @@ export async function createDem({ n = 100_000, device = wf.getDevice().name, sub
   // damping ratio ~ 0.35, friction coefficient 0.4 (frictionless side walls).
   const contact = { kn: 3.5e5, kd: 290, kt: 1000, mu: 0.4 }, side = { ...contact, mu: 0 };
 
-  // The column: nc x ny x nc grains on a loose lattice, each moved at random by up to 0.15 radius
-  // (they settle behind the gate into a random packing), between the walls x = 0, z = 0, z = depth
-  // and the gate at x = nc * spacing; the box runs 3.5 column widths along x.
-  const nc = Math.max(1, Math.round(Math.cbrt(n / 2))), ny = Math.ceil(n / (nc * nc));
-  const spacing = 2.3 * radius, jitter = 0.3 * radius;
-  const depth = nc * spacing, box = [3.5 * nc * spacing, 0, depth], gate = nc * spacing;
+  // The column: layers of grains (spacing 2.2 r), each odd layer shifted by half a spacing so that
+  // its grains sit in the hollows of the layer below (as in a body-centred lattice: they cannot stand
+  // on a free face), moved at random by up to 0.1 r, between the walls x = 0, z = 0, z = depth and
+  // the gate at x = nc * spacing; about twice as tall as wide. The box runs 3.5 column widths along x.
+  const spacing = 2.2 * radius, layer = 1.6 * radius, jitter = 0.2 * radius;
+  const nc = Math.max(2, Math.round(Math.cbrt((n * layer) / (2 * spacing)))), depth = nc * spacing;
+  const box = [3.5 * nc * spacing, 0, depth], gate = nc * spacing;
   let s = seed >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
   const pos = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const a = i % nc, b = Math.floor(i / nc) % nc, h = Math.floor(i / (nc * nc));
-    pos.set([(a + 0.5) * spacing + jitter * rnd(), radius * 1.01 + h * spacing + jitter * rnd(), (b + 0.5) * spacing + jitter * rnd()], 3 * i);
+  let layers = 0;
+  for (let i = 0; i < n; layers++) {
+    const odd = layers & 1, m = nc - odd, off = (0.5 + 0.5 * odd) * spacing;
+    for (let k = 0; k < m * m && i < n; k++, i++) {
+      const a = k % m, b = Math.floor(k / m);
+      pos.set([off + a * spacing + jitter * rnd(), radius * 1.01 + layers * layer + jitter * rnd(), off + b * spacing + jitter * rnd()], 3 * i);
+    }
   }
-  const height0 = radius + (ny - 1) * spacing + radius;
+  const height0 = radius + (layers - 1) * layer + radius;
   const x = wf.array(pos, { dtype: wf.vec3, device });
   const v = wf.zeros(n, { dtype: wf.vec3, device });
   const f = wf.zeros(n, { dtype: wf.vec3, device });

@@ -24,14 +24,15 @@
 //   }
 //
 // Candidates are, as in Warp, every point of every cell that the box [p - radius, p + radius]
-// overlaps (each point once, even when the box is wider than the grid), so filter by distance.
-// Unlike Warp, a query walks rows of cells, not cells: the points of the cells of one x row are
-// contiguous in pointIds, so a row is one range of slots (two where it wraps), and the wrapped cell
-// coordinates are computed once per query, not per cell (integer division is slow on every target). The
+// overlaps (each point once, even when the box is wider than the grid), so filter by distance. The
 // cell range is widened by a few ulps of the cell coordinate, so no point within `radius` is missed
 // through the rounding of p - radius, p * invCellWidth or the distance test (a border cell layer is
-// then sometimes visited in addition). Candidates come cell by cell, each cell's points by
-// ascending index; the order depends only on the grid, so it is the same on every backend.
+// then sometimes visited in addition). Unlike Warp, a query walks rows of cells, not cells: the
+// points of the cells of one x row are contiguous in pointIds, so a row is one range of slots (two
+// where it wraps), and the wrapped coordinates are computed once per query, not per cell (integer
+// division is slow on every target). Candidates come row by row (x fastest, then y, then z from the
+// low corner), each cell's points by ascending index: the order depends only on the grid, so it is
+// the same on every backend.
 //
 // (Library-internal calls go to the non-exported helpers, never to an exported name of this file.)
 
