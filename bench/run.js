@@ -15,6 +15,8 @@ const only = args.includes("--only") ? onlyArg.split(",") : null;
 const jsonPath = args.includes("--json") ? args[args.indexOf("--json") + 1] : join(benchDir, "results", "latest.json");
 
 await wf.init();
+// Suites name the GPU when they mean it; everything else is the CPU path, also on a GPU host.
+wf.setDevice("cpu");
 const machine = {
   cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version, devices: wf.devices().map((d) => `${d.name}: ${d.info.description}`),
