@@ -4,15 +4,18 @@
 //
 //   - array reads scatter their adjoint into `.grad` with atomic adds; a store's adjoint reads the
 //     output's gradient; builtins use the adjoint rules of their registry entries;
-//   - loops and branches: before each if/loop the forward replay pushes the variables that the
-//     construct reads onto a per-thread stack, and each loop iteration pushes them again plus the
-//     iteration count at the end. The reverse sweep pops them to re-run each iteration's forward
-//     code from its own starting state, then reverses it ("store loop-carried state, recompute the
-//     rest"). So `prod *= x[i]` gets right gradients, as does anything computed after the loop.
+//   - loops and branches: before each if and each loop iteration the forward replay pushes the
+//     state the construct needs onto a per-thread stack (the variables it reads before writing and
+//     that the reverse cannot find in place, see `planRegion`), and the iteration count after a
+//     loop. The reverse sweep pops them to re-run each iteration's forward code from its own
+//     starting state, then reverses it ("store loop-carried state, recompute the rest"). So
+//     `prod *= x[i]` gets right gradients, as does anything computed after the loop. Ifs and loops
+//     with nothing differentiable inside save nothing and are not reversed.
 //
 // Memory: one stack per scalar kind actually pushed, `WEFT_AD_STACK` entries each (default 1024),
 // in the thread's local memory; overflow traps with code TAPE_OVERFLOW rather than giving wrong
-// gradients. A loop of n iterations reading k variables costs n*k + 1 entries.
+// gradients. A loop of n iterations with k loop-carried variables costs about (n + 1)*k + 1 entries
+// (a for loop's last iteration only tests its condition).
 //
 // Custom gradients (`@adjointOf`): the inliner brackets each such call with markers
 // (passes/inline.ts, `inlineCustom`). The analysis sees the call as "outputs depend on inputs"
@@ -34,8 +37,16 @@ export function stackSize(): number {
   return Number.isInteger(n) && n > 0 ? n : 1024;
 }
 
+export interface AdjointOptions {
+  /**
+   * Save every variable a construct reads, at every if and every loop iteration (the scheme before
+   * the live-in analysis; for differential tests: the gradients must be identical to the bit).
+   */
+  saveAll?: boolean;
+}
+
 /** Builds the adjoint of lowered kernel `fwd` (run flattenExits on it first). */
-export function adjointKernel(fwd: Func): Func {
+export function adjointKernel(fwd: Func, opts: AdjointOptions = {}): Func {
   // Custom-gradient calls are opaque to the analysis (their bodies need not be differentiable).
   const view = customGradView(fwd);
   const act = activity(view);
@@ -45,7 +56,7 @@ export function adjointKernel(fwd: Func): Func {
     ndim: fwd.ndim, nextId: fwd.nextId, loc: fwd.loc,
   };
   if (fwd.abi) adj.abi = fwd.abi;
-  new AdjointWriter(fwd, adj, act).run();
+  new AdjointWriter(fwd, adj, act, opts).run();
   return adj;
 }
 
@@ -56,10 +67,10 @@ class AdjointWriter {
   private adjOfValue = new Map<Inst, Var>();
   private adjOfVar = new Map<Var, Var>();
   private stacks = new Map<ScalarKind, { arr: Var; sp: Var }>();
-  private readsets = new Map<Inst, Var[]>();
+  private plans = new Map<Inst, SavePlan>();
   private N = stackSize();
 
-  constructor(private fwd: Func, private adj: Func, private act: Activity) {
+  constructor(private fwd: Func, private adj: Func, private act: Activity, private opts: AdjointOptions) {
     this.b = new Builder(adj, adj.body);
     for (const v of fwd.vars) {
       const c: Var = { id: adj.nextId++, name: v.name, type: v.type };
@@ -103,20 +114,79 @@ class AdjointWriter {
     return s === "bool" ? b.convert(v, scalar("bool")) : v;
   }
 
-  /** Forward variables read anywhere inside `i` (a fixed array counts as all its elements). */
-  private readset(i: Inst): Var[] {
-    let r = this.readsets.get(i);
-    if (!r) {
+  // --- what an if or a loop saves --------------------------------------------------------------
+  /**
+   * Plans what each if and loop of `body` saves (once per construct: a region is replayed many
+   * times). A construct's reverse re-runs its forward code from the state it started in, so it needs
+   * the variables it reads before writing them ("live-in": some path reads the value from before
+   * the construct). Of those, it saves only what the reverse sweep cannot find in place:
+   *
+   *   - flatten-exits' flags are false whenever a construct starts: they are reset, not saved;
+   *   - a variable that neither the construct nor anything after it in `body` writes still holds its
+   *     value from the construct's start when the construct is reversed: nothing to save;
+   *   - a loop saves, per iteration, the live-in variables it writes; the live-in variables it does
+   *     not write but later code does, once, after the loop (their value at its start).
+   */
+  private planRegion(body: Inst[]): void {
+    if (!body.some((i) => (i.op === "if" || i.op === "loop") && !this.plans.has(i))) return;
+    const after = new Set<Var>();
+    for (let k = body.length - 1; k >= 0; k--) {
+      const i = body[k];
+      const inside = writesIn(i);
+      if ((i.op === "if" || i.op === "loop") && !this.plans.has(i)) this.plans.set(i, this.makePlan(i, inside, after));
+      for (const v of inside) after.add(v);
+    }
+  }
+
+  private makePlan(i: Inst, inside: Set<Var>, after: Set<Var>): SavePlan {
+    let plan: SavePlan;
+    if (!this.opts.saveAll && !this.hasReverse(i)) {
+      // Nothing differentiable inside (integer bookkeeping, a search loop): its reverse is empty,
+      // so it saves nothing and is not replayed. Code before it saves what it writes.
+      return { each: [], once: [], flags: [], skip: true };
+    }
+    if (this.opts.saveAll) {
       const s = new Set<Var>();
       walk(i.regions!.flat(), (x) => { if (x.op === "get" || x.op === "fget") s.add(x.attrs.var); });
-      r = [...s];
-      // Array variables cannot be saved; scalarize leaves only those that hold different arrays.
-      const arr = r.find((v) => v.type.k === "array");
-      if (arr) throw new AutodiffError(`the array variable '${arr.name}' holds different arrays and is read in a loop or branch; autodiff cannot replay that (pass the arrays separately)`, i.loc);
-      this.readsets.set(i, r);
+      plan = { each: [...s], once: [], flags: [] };
+    } else {
+      const live = liveIn(i);
+      const flags = live.filter((v) => this.fwd.exitFlags?.has(v));
+      const rest = live.filter((v) => !this.fwd.exitFlags?.has(v));
+      plan = i.op === "if"
+        ? { each: rest.filter((v) => inside.has(v) || after.has(v)), once: [], flags }
+        : { each: rest.filter((v) => inside.has(v)), once: rest.filter((v) => !inside.has(v) && after.has(v)), flags };
     }
-    return r;
+    // Array variables cannot be saved; scalarize leaves only those that hold different arrays.
+    const arr = [...plan.each, ...plan.once].find((v) => v.type.k === "array");
+    if (arr) throw new AutodiffError(`the array variable '${arr.name}' holds different arrays and is read in a loop or branch; autodiff cannot replay that (pass the arrays separately)`, i.loc);
+    return plan;
   }
+
+  /** Whether the reverse sweep of construct `i` does anything (see `sweep`, `reverseSet`). */
+  private hasReverse(i: Inst): boolean {
+    let found = false;
+    walk(i.regions!.flat(), (x) => {
+      if (found) return;
+      if (this.act.values.has(x)) found = true;
+      else if ((x.op === "set" || x.op === "fset") && this.adjOfVar.has(x.attrs.var)) found = true;
+      else if ((x.op === "astore" || x.op === "aatomic") && x.args.some((a) => this.act.values.has(a))) found = true;
+      else if (customGradMark(x)) found = true;
+    });
+    return found;
+  }
+
+  private plan(i: Inst): SavePlan {
+    const p = this.plans.get(i);
+    if (!p) throw new Error(`autodiff: no save plan for %${i.id} ${i.op}`);
+    return p;
+  }
+
+  /** Exit flags read by a construct are false at its start. */
+  private resetFlags(flags: Var[]): void {
+    for (const v of flags) this.b.set(this.maps.vars.get(v)!, this.b.bool(false));
+  }
+
   private saveVars(vars: Var[]): void {
     const b = this.b;
     for (const v of vars) {
@@ -154,6 +224,7 @@ class AdjointWriter {
   /** Forward replay of a region that records what the reverse sweep of its direct children needs. */
   private fwdRecord(body: Inst[]): void {
     const b = this.b;
+    this.planRegion(body);
     const custom = customGradRanges(body);
     for (let k = 0; k < body.length; k++) {
       const i = body[k];
@@ -165,10 +236,13 @@ class AdjointWriter {
         k = end;
         continue;
       }
-      if (i.op === "if") {
-        this.saveVars(this.readset(i));
+      if ((i.op === "if" || i.op === "loop") && this.plan(i).skip) {
+        this.plain([i]);
+      } else if (i.op === "if") {
+        this.saveVars(this.plan(i).each);
         this.plain([i]);
       } else if (i.op === "loop") {
+        const plan = this.plan(i);
         const cnt = b.newVar(`iters${i.attrs.label}`, I32);
         b.set(cnt, b.i32(0));
         const label = b.fresh();
@@ -176,11 +250,14 @@ class AdjointWriter {
         const loop: Inst = { op: "loop", args: [], type: i.type, attrs: { label }, regions: [[], []], id: b.fresh(), loc: i.loc };
         b.block.push(loop);
         b.into(loop.regions![0], () => {
-          this.saveVars(this.readset(i));
+          this.saveVars(plan.each);
           b.set(cnt, b.call("add", b.get(cnt), b.i32(1)));
           this.plain(i.regions![0]);
         });
         b.into(loop.regions![1], () => this.plain(i.regions![1]));
+        // Variables the loop reads and never writes have their value from its start: saved once,
+        // on top of the iterations' entries, so the reverse restores them before the iterations.
+        this.saveVars(plan.once);
         this.push(b.get(cnt));
       } else this.plain([i]);
     }
@@ -209,6 +286,7 @@ class AdjointWriter {
 
   private sweep(body: Inst[]): void {
     const b = this.b;
+    this.planRegion(body);
     // This execution of the region starts with no pending adjoints for its own values.
     for (const i of body) if (this.act.values.has(i)) b.set(this.adjVar(i), b.constLike(0, i.type));
     const customStart = new Map([...customGradRanges(body)].map(([start, end]) => [end, start]));
@@ -221,9 +299,12 @@ class AdjointWriter {
         k = start;
         continue;
       }
+      if ((i.op === "if" || i.op === "loop") && this.plan(i).skip) continue;
       switch (i.op) {
         case "if": {
-          this.restoreVars(this.readset(i));
+          const plan = this.plan(i);
+          this.restoreVars(plan.each);
+          this.resetFlags(plan.flags);
           const [t, e] = i.regions!;
           b.if(this.fv(i.args[0]), () => this.emitRev(t), e.length ? () => this.emitRev(e) : undefined);
           break;
@@ -338,15 +419,68 @@ class AdjointWriter {
     if (!exitIf || exitIf.op !== "if" || exitIf.regions![0][0]?.op !== "break")
       throw new Error("autodiff: loop not in flatten-exits form (run flatten-exits first)");
     const inner = body.slice(0, -1);
+    const plan = this.plan(i);
     const k = b.newVar(`rev${i.attrs.label}`, I32);
     b.set(k, this.pop(I32));
+    this.restoreVars(plan.once);
     b.loop((label) => {
       b.if(b.call("le", b.get(k), b.i32(0)), () => { b.break(label); });
       b.set(k, b.call("sub", b.get(k), b.i32(1)));
-      this.restoreVars(this.readset(i));
+      this.restoreVars(plan.each);
+      this.resetFlags(plan.flags);
       this.emitRev(inner, () => {
         b.if(b.call("not", this.fv(exitIf.args[0])), () => this.emitRev(step));
       });
     });
   }
+}
+
+/** What an if or a loop saves for its reverse (see `planRegion`). */
+interface SavePlan {
+  /** Saved at the if's start, or at the start of each loop iteration. */
+  each: Var[];
+  /** Loops: saved once, after the loop. */
+  once: Var[];
+  /** Exit flags: reset to false instead of saved. */
+  flags: Var[];
+  /** Nothing to reverse inside: neither saved nor replayed by the reverse sweep. */
+  skip?: boolean;
+}
+
+/** Variables written (set, fset) by `i` or anywhere inside it. */
+function writesIn(i: Inst): Set<Var> {
+  const s = new Set<Var>();
+  walk([i], (x) => { if (x.op === "set" || x.op === "fset") s.add(x.attrs.var); });
+  return s;
+}
+
+/**
+ * The variables an if or a loop iteration reads before writing them on some path, in first-read
+ * order. A fixed array counts as read whenever an element is (element writes never cover it).
+ * Needs flatten-exits form: every region runs from its first instruction to its last, and a loop
+ * body at least once.
+ */
+function liveIn(c: Inst): Var[] {
+  const live = new Set<Var>();
+  const scan = (body: Inst[], written: Set<Var>): Set<Var> => {
+    let w = written;
+    for (const i of body) {
+      switch (i.op) {
+        case "get": if (!w.has(i.attrs.var)) live.add(i.attrs.var); break;
+        case "fget": live.add(i.attrs.var); break;
+        case "set": if (!w.has(i.attrs.var)) { w = new Set(w); w.add(i.attrs.var); } break;
+        case "if": {
+          const t = scan(i.regions![0], w), e = scan(i.regions![1], w);
+          w = new Set([...t].filter((v) => e.has(v)));
+          break;
+        }
+        case "loop": w = scan(i.regions![1], scan(i.regions![0], w)); break;
+        default: if (i.regions) for (const r of i.regions) w = scan(r, w);
+      }
+    }
+    return w;
+  };
+  if (c.op === "if") { scan(c.regions![0], new Set()); scan(c.regions![1], new Set()); }
+  else scan(c.regions![1], scan(c.regions![0], new Set()));
+  return [...live];
 }

@@ -11,6 +11,18 @@ import { Builder } from "../ir/builder.js";
 import { Func, Inst, Var } from "../ir/ops.js";
 import { BOOL } from "../ir/types.js";
 
+declare module "../ir/ops.js" {
+  interface Func {
+    /**
+     * The flags this pass introduced (`returned`, each `brk`/`cont`). Whenever an `if` or a loop
+     * iteration starts, every flag it reads before writing is false (a raised flag skips the rest
+     * of its construct, and a loop's `cont` is reset at the top of its body): autodiff resets them
+     * instead of saving them.
+     */
+    exitFlags?: Set<Var>;
+  }
+}
+
 interface Frame { label: number; brk: Var; cont: Var | null }
 
 type Exit = { kind: "break" | "continue" | "return"; label: number };
@@ -23,6 +35,7 @@ function exitsOf(i: Inst, acc: Exit[] = []): Exit[] {
 }
 
 export function flattenExits(fn: Func): void {
+  const before = new Set(fn.vars);
   const b = new Builder(fn, []);
   const ret = b.newVar("returned", BOOL);
   const frames: Frame[] = [];
@@ -97,4 +110,5 @@ export function flattenExits(fn: Func): void {
     rewrite(fn.body);
   });
   fn.body = out;
+  fn.exitFlags = new Set(fn.vars.filter((v) => !before.has(v)));
 }
