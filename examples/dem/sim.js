@@ -30,7 +30,7 @@ export async function createDem({ n = 100_000, device = wf.getDevice().name, sub
   // its grains sit in the hollows of the layer below (as in a body-centred lattice: they cannot stand
   // on a free face), moved at random by up to 0.1 r, between the walls x = 0, z = 0, z = depth and
   // the gate at x = nc * spacing; about twice as tall as wide. The box runs 3.5 column widths along x.
-  const spacing = 2.2 * radius, layer = 1.6 * radius, jitter = 0.2 * radius;
+  const spacing = 2.2 * radius, layer = 1.3 * radius, jitter = 0.2 * radius;
   const nc = Math.max(2, Math.round(Math.cbrt((n * layer) / (2 * spacing)))), depth = nc * spacing;
   const box = [3.5 * nc * spacing, 0, depth], gate = nc * spacing;
   let s = seed >>> 0;
