@@ -12,7 +12,7 @@ import type { KernelAbi } from "../passes/scalarize.js";
 import { CompiledArtifact, LoadedModuleHandle } from "./backend.js";
 import { lowerModule } from "../passes/pipeline.js";
 import { flattenExits } from "../passes/flatten-exits.js";
-import { adjointKernel } from "../passes/autodiff.js";
+import { adjointKernel, stackSize } from "../passes/autodiff.js";
 import { cacheGet, cacheKey, cachePut, compilerBuildId } from "./cache.js";
 import { standardLibraryHash } from "../lang/library-files.js";
 import { Device, getDevice } from "./device.js";
@@ -106,12 +106,14 @@ export class Module {
    * loaded. The "adjoint" variant compiles every kernel's adjoint (autodiff) for the Tape.
    */
   prepareSync(device: Device, b: RuntimeBackend, variant: "forward" | "adjoint" = "forward"): Loaded {
-    const id = `${device.name}/${b.name}/${variant}`;
+    const adjoint = variant === "adjoint";
+    // The autodiff stack size (WEFT_AD_STACK) is compiled into adjoints: part of their identity.
+    const stack = adjoint ? `/stack=${stackSize()}` : "";
+    const id = `${device.name}/${b.name}/${variant}${stack}`;
     const have = this.loaded.get(id);
     if (have) return have;
-    const adjoint = variant === "adjoint";
     const target = b.target(device);
-    const key = this.key(b, target + (adjoint ? "/adjoint" : ""));
+    const key = this.key(b, target + (adjoint ? `/adjoint${stack}` : ""));
     let artifact: CompiledArtifact;
     let infos: KernelInfo[];
     let lowered: Func[] | null = null;
