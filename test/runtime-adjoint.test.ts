@@ -1,10 +1,13 @@
 // The adjoint artifact of a module (engine/runtime/module.ts): WEFT_AD_STACK is part of its cache
-// key.
+// key, and each kernel is differentiated on its own, so a kernel that cannot be differentiated
+// fails only the Tape launches that backpropagate through it.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as wf from "../engine/index.js";
+import { AutodiffError } from "../engine/passes/autodiff-analysis.js";
+import { BACKEND_NAMES, deviceFor } from "./helpers/backends.js";
 
 beforeAll(async () => { await wf.init(); });
 
@@ -64,5 +67,68 @@ describe("WEFT_AD_STACK is part of the adjoint's cache key", () => {
     expect(adjointLoad(again.m)).toEqual(["hit"]);
     process.env.WEFT_AD_STACK = "16";
     expect((await backprop()).ok).toBe(false);
+  });
+});
+
+// `bad` converts a differentiable value to an integer on the gradient path: not differentiable.
+const MIXED = `
+import { tid, Array, f32, i32 } from "weft/kernels";
+
+@kernel export function good(x: Array<f32>, y: Array<f32>): void {
+  const i = tid();
+  y[i] = x[i] * x[i];
+}
+
+@kernel export function bad(x: Array<f32>, y: Array<f32>): void {
+  const i = tid();
+  y[i] = f32(i32(x[i] * 4.0));
+}
+
+@kernel export function histogram(x: Array<f32>, counts: Array<i32>): void {
+  const i = tid();
+  counts[i32(x[i])] += 1;
+}
+`;
+
+describe.each(BACKEND_NAMES)("a module with a kernel that cannot be differentiated, on %s", (backend) => {
+  const device = deviceFor(backend);
+
+  it("the other kernels backpropagate; the bad kernel's launch raises its AutodiffError", async () => {
+    const m = await wf.loadModule({ source: MIXED, name: `mixed_${backend}` }, { backend, device });
+    const x = wf.array([1, 2, 3], { requiresGrad: true, device });
+    const y = wf.zeros(3, { requiresGrad: true, device });
+    const counts = wf.zeros(4, { dtype: wf.int32, device });
+    const tape = new wf.Tape();
+    tape.record(() => {
+      wf.launch(m.kernels.histogram, 3, [x, counts], { backend });   // not differentiable, no float output
+      wf.launch(m.kernels.good, 3, [x, y], { backend });
+    });
+    tape.backward(null, new Map([[y, new Float32Array([1, 1, 1])]]));
+    expect(Array.from(x.grad!.toTypedArray())).toEqual([2, 4, 6]);
+
+    const y2 = wf.zeros(3, { requiresGrad: true, device });
+    const tape2 = new wf.Tape();
+    tape2.record(() => wf.launch(m.kernels.bad, 3, [x, y2], { backend }));
+    let err: unknown;
+    try { tape2.backward(null, new Map([[y2, new Float32Array([1, 1, 1])]])); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(AutodiffError);
+    const line = MIXED.split("\n").findIndex((l) => l.includes("i32(x[i] * 4.0)")) + 1;
+    expect((err as Error).message).toMatch(new RegExp(`^mixed_${backend}\\.ts:${line}:\\d+: error: converting a differentiable value to i32 cuts its gradient`));
+
+    // The good kernel still works after the failure.
+    x.grad!.zero();
+    const tape3 = new wf.Tape();
+    tape3.record(() => wf.launch(m.kernels.good, 3, [x, y], { backend }));
+    tape3.backward(null, new Map([[y, new Float32Array([1, 0, 1])]]));
+    expect(Array.from(x.grad!.toTypedArray())).toEqual([2, 0, 6]);
+  });
+
+  it("a module whose only kernel cannot be differentiated loads its adjoints and fails at the launch", async () => {
+    const m = await wf.loadModule({ source: MIXED.replace(/@kernel export function good[\s\S]*?\n}\n/, "").replace(/@kernel export function histogram[\s\S]*?\n}\n/, ""), name: `onlybad_${backend}` }, { backend, device });
+    expect(Object.keys(m.kernels)).toEqual(["bad"]);
+    const x = wf.array([1, 2], { requiresGrad: true, device }), y = wf.zeros(2, { requiresGrad: true, device });
+    const tape = new wf.Tape();
+    tape.record(() => wf.launch(m.kernels.bad, 2, [x, y], { backend }));
+    expect(() => tape.backward(null, new Map([[y, new Float32Array([1, 1])]]))).toThrow(AutodiffError);
   });
 });

@@ -11,9 +11,12 @@ export const isFloatType = (t: Type) => t.k === "scalar" && isFloat(t.s);
 const varFloat = (v: Var) => isFloatType(v.type) || (v.type.k === "fixed" && isFloatType(v.type.elem));
 
 export class AutodiffError extends Error {
+  /** The message without the position. */
+  readonly detail: string;
   constructor(message: string, readonly loc?: { file: string; line: number; col: number }) {
     super(loc ? `${loc.file}:${loc.line}:${loc.col}: error: ${message}` : `error: ${message}`);
     this.name = "AutodiffError";
+    this.detail = message;
   }
 }
 

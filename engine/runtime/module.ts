@@ -13,6 +13,7 @@ import { CompiledArtifact, LoadedModuleHandle } from "./backend.js";
 import { lowerModule } from "../passes/pipeline.js";
 import { flattenExits } from "../passes/flatten-exits.js";
 import { adjointKernel, stackSize } from "../passes/autodiff.js";
+import { AutodiffError } from "../passes/autodiff-analysis.js";
 import { cacheGet, cacheKey, cachePut, compilerBuildId } from "./cache.js";
 import { standardLibraryHash } from "../lang/library-files.js";
 import { Device, getDevice } from "./device.js";
@@ -103,7 +104,8 @@ export class Module {
 
   /**
    * The synchronous part of `prepare`: needs the backend (and, on a cache miss, the frontend)
-   * loaded. The "adjoint" variant compiles every kernel's adjoint (autodiff) for the Tape.
+   * loaded. The "adjoint" variant compiles every kernel's adjoint (autodiff) for the Tape; a kernel
+   * that cannot be differentiated is left out, and launching its adjoint raises its AutodiffError.
    */
   prepareSync(device: Device, b: RuntimeBackend, variant: "forward" | "adjoint" = "forward"): Loaded {
     const adjoint = variant === "adjoint";
@@ -117,12 +119,15 @@ export class Module {
     let artifact: CompiledArtifact;
     let infos: KernelInfo[];
     let lowered: Func[] | null = null;
+    // Adjoints: kernels that cannot be differentiated, by name, with the error and their signature.
+    let failed: Record<string, AdjointFailure> = {};
     const hit = b.cacheable ? cacheGet(key) : null;
     const t0 = performance.now();
     if (hit && hit.meta?.kernels) {
       this.loads.push({ device: device.name, backend: b.name, variant, cache: "hit", ms: 0 });
       artifact = { target, bytes: hit.bytes, meta: hit.meta.backend };
       infos = hit.meta.kernels;
+      failed = hit.meta.adjointErrors ?? {};
       this.defineKernels(adjoint ? hit.meta.forward : infos, hit.meta.structs ?? []);
     } else {
       if (!this.ir && !frontendLoaded()) throw new Error(`module '${this.name}' is not compiled for ${device.name}; call 'await module.prepare("${device.name}")' first`);
@@ -130,15 +135,37 @@ export class Module {
       const fwd = lowerModule(ir, { until: adjoint ? "lowered" : b.stage });
       const fwdInfos = fwd.map((f) => kernelInfo(ir, f));
       this.defineKernels(fwdInfos, [...ir.structs.values()]);
-      lowered = adjoint ? fwd.map((f) => { flattenExits(f); return adjointKernel(f); }) : fwd;
-      infos = adjoint ? lowered.map((f, k) => ({ ...fwdInfos[k], name: f.name })) : fwdInfos;
-      artifact = b.compile(lowered, { debug: this.debug, moduleName: this.name + (adjoint ? "__adj" : ""), device });
+      if (adjoint) {
+        // Each kernel is differentiated on its own: one that cannot be does not stop the others;
+        // its error is raised when a Tape launches its adjoint (see `adjointErrors`).
+        lowered = [];
+        infos = [];
+        fwd.forEach((f, k) => {
+          try {
+            flattenExits(f);
+            const adj = adjointKernel(f);
+            lowered!.push(adj);
+            infos.push({ ...fwdInfos[k], name: adj.name });
+          } catch (e) {
+            if (!(e instanceof AutodiffError)) throw e;
+            failed[f.name] = { detail: e.detail, loc: e.loc, info: fwdInfos[k] };
+          }
+        });
+      } else {
+        lowered = fwd;
+        infos = fwdInfos;
+      }
+      artifact = lowered.length
+        ? b.compile(lowered, { debug: this.debug, moduleName: this.name + (adjoint ? "__adj" : ""), device })
+        : { target, bytes: new Uint8Array(0), meta: null };
       this.loads.push({ device: device.name, backend: b.name, variant, cache: b.cacheable ? "miss" : "off", ms: 0 });
-      if (b.cacheable) cachePut(key, { bytes: artifact.bytes, meta: { kernels: infos, forward: fwdInfos, structs: [...ir.structs.values()], backend: artifact.meta } });
+      if (b.cacheable) cachePut(key, { bytes: artifact.bytes, meta: { kernels: infos, forward: fwdInfos, structs: [...ir.structs.values()], backend: artifact.meta, adjointErrors: failed } });
     }
-    const handle = b.load(artifact, lowered ?? infos.map(stubFunc), device);
+    let handle: LoadedModuleHandle = infos.length ? b.load(artifact, lowered ?? infos.map(stubFunc), device) : NO_KERNELS;
+    if (Object.keys(failed).length) handle = adjointErrors(handle, failed);
     this.loads[this.loads.length - 1].ms = performance.now() - t0;
     const byName = new Map(infos.map((k) => [adjoint ? k.name.replace(/__adj$/, "") : k.name, k]));
+    for (const [name, f] of Object.entries(failed)) byName.set(name, f.info);
     const entry: Loaded = { handle, kernels: lowered, backend: b, flatArgs: adjoint || b.flatArgs, infos: byName };
     this.loaded.set(id, entry);
     return entry;
@@ -168,6 +195,31 @@ function kernelInfo(ir: IRModule, f: Func): KernelInfo {
     for (const k of srcs) (i.op === "aload" || i.op === "araw" ? reads : writes).add(k);
   });
   return { name: f.name, ndim: f.ndim, params: src.params, flatParams: f.params, abi, reads: [...reads], writes: [...writes] };
+}
+
+/** A kernel whose adjoint could not be written: the AutodiffError's parts, and its forward signature. */
+interface AdjointFailure { detail: string; loc?: { file: string; line: number; col: number }; info: KernelInfo }
+
+/** A handle of an artifact without kernels (every kernel of the module failed to differentiate). */
+const NO_KERNELS: LoadedModuleHandle = {
+  launch(kernel: string) { throw new Error(`internal: no compiled kernel '${kernel}'`); },
+  dispose() {},
+};
+
+/**
+ * The adjoint artifact's handle, raising the AutodiffError of a kernel that could not be
+ * differentiated when its adjoint is launched (by `Tape.backward`), and only then.
+ */
+function adjointErrors(handle: LoadedModuleHandle, failed: Record<string, AdjointFailure>): LoadedModuleHandle {
+  const byAdjoint = new Map(Object.entries(failed).map(([name, f]) => [`${name}__adj`, f]));
+  return {
+    launch(kernel, dims, args, stream) {
+      const f = byAdjoint.get(kernel);
+      if (f) throw new AutodiffError(f.detail, f.loc);
+      handle.launch(kernel, dims, args, stream);
+    },
+    dispose() { handle.dispose(); },
+  };
 }
 
 /** A body-less Func carrying what loaders need (name, flat params, abi) on a cache hit. */
