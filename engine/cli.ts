@@ -50,12 +50,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`weft: cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     return 1;
   }
-  const { compileSource, WeftCompileError } = await import("./lang/index.js");
-  let ir;
-  try { ir = compileSource(source, file); } catch (e) {
-    if (e instanceof WeftCompileError) { console.error(e.message); return 1; }
-    throw e;
-  }
+  const { compileSource } = await import("./lang/index.js");
+  const ir = compileSource(source, file);
   const { printModule, printFunc } = await import("./ir/printer.js");
   if (emit === "ir") { console.log(printModule(ir)); return 0; }
   const { lowerModule } = await import("./passes/pipeline.js");
@@ -67,7 +63,17 @@ async function main(argv: string[]): Promise<number> {
   if (emit === "adjoint") {
     const { flattenExits } = await import("./passes/flatten-exits.js");
     const { adjointKernel } = await import("./passes/autodiff.js");
-    kernels = kernels.map((k) => { flattenExits(k); return adjointKernel(k); });
+    const { AutodiffError } = await import("./passes/autodiff-analysis.js");
+    // Every kernel is differentiated on its own; each one that cannot be is reported.
+    const errors: string[] = [];
+    kernels = kernels.flatMap((k) => {
+      try { flattenExits(k); return [adjointKernel(k)]; } catch (e) {
+        if (!(e instanceof AutodiffError)) throw e;
+        errors.push(e.message);
+        return [];
+      }
+    });
+    if (errors.length) { console.error(errors.join("\n")); return 1; }
   }
   if (emit === "lowered" || emit === "adjoint") { console.log(kernels.map(printFunc).join("\n")); return 0; }
   if (emit === "wat") {
@@ -84,7 +90,19 @@ async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
+/** Errors in the user's kernel source (located diagnostics), as opposed to bugs of weft. */
+async function isUserError(e: unknown): Promise<boolean> {
+  const { WeftCompileError } = await import("./lang/index.js");
+  const { AutodiffError } = await import("./passes/autodiff-analysis.js");
+  return e instanceof WeftCompileError || e instanceof AutodiffError;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, async (e) => {
+  if (await isUserError(e)) {
+    console.error((e as Error).message);
+    process.exitCode = 1;
+    return;
+  }
   console.error(`weft: internal error: ${(e as Error).stack ?? e}`);
   process.exitCode = 70;
 });
