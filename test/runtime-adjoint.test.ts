@@ -123,6 +123,26 @@ describe.each(BACKEND_NAMES)("a module with a kernel that cannot be differentiat
     expect(Array.from(x.grad!.toTypedArray())).toEqual([2, 0, 6]);
   });
 
+  it.skipIf(backend !== "wasm")("the errors travel in the cached artifact: a cache hit raises the same error", async () => {
+    const load = () => wf.loadModule({ source: MIXED, name: "mixed_cached" }, { backend, device });
+    const backprop = (m: wf.Module, k: "good" | "bad") => {
+      const x = wf.array([1, 2, 3], { requiresGrad: true, device }), y = wf.zeros(3, { requiresGrad: true, device });
+      const tape = new wf.Tape();
+      tape.record(() => wf.launch(m.kernels[k], 3, [x, y], { backend }));
+      tape.backward(null, new Map([[y, new Float32Array([1, 1, 1])]]));
+      return Array.from(x.grad!.toTypedArray());
+    };
+    const first = await load();
+    expect(backprop(first, "good")).toEqual([2, 4, 6]);
+    const second = await load();
+    expect(backprop(second, "good")).toEqual([2, 4, 6]);
+    expect(second.loads.filter((l) => l.variant === "adjoint").map((l) => l.cache)).toEqual(["hit"]);
+    let err: unknown;
+    try { backprop(second, "bad"); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(AutodiffError);
+    expect((err as Error).message).toMatch(/^mixed_cached\.ts:\d+:\d+: error: converting a differentiable value to i32 cuts its gradient/);
+  });
+
   it("a module whose only kernel cannot be differentiated loads its adjoints and fails at the launch", async () => {
     const m = await wf.loadModule({ source: MIXED.replace(/@kernel export function good[\s\S]*?\n}\n/, "").replace(/@kernel export function histogram[\s\S]*?\n}\n/, ""), name: `onlybad_${backend}` }, { backend, device });
     expect(Object.keys(m.kernels)).toEqual(["bad"]);
