@@ -146,7 +146,7 @@ describe("gradients", () => {
   if (i < 0) return;
   atomicAdd(loss, 0, dot(x[i], x[i]));
 }`;
-  // (A module's adjoints compile together: the query loop, which autodiff refuses, has its own.)
+  // (The query loop, which autodiff refuses today, lives in a module of its own.)
   const PAIRS = `import { tid, Array, vec3, f32, dot, atomicAdd, HashGrid, hashGridQuery, hashGridQueryNext } from "weft/kernels";
 /** loss += |x_i - x_j|^2 over ordered pairs of distinct neighbours within r. */
 @kernel export function pairEnergy(grid: HashGrid, x: Array<vec3>, r: f32, loss: Array<f32>): void {
