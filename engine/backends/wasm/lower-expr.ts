@@ -10,6 +10,28 @@ import { HDR_PRINT_BUF, HDR_PRINT_CAP, HDR_PRINT_CURSOR } from "./abi.js";
 import { atomicRmw, AtomicKind } from "./atomics.js";
 import { ArrVal, FnCtx, P_ARGS, P_STACK, kindOf, loadScalar, storeScalar, storeSlot8, wt } from "./fn-ctx.js";
 
+/** Is `fn` on scalar kind `s` an integer division or remainder (lowered by `intDivRem`)? */
+export function isIntDivRem(fn: string, s: ScalarKind): boolean {
+  return (fn === "div" || fn === "mod") && (s === "i32" || s === "u32" || s === "i64" || s === "u64");
+}
+
+/**
+ * Integer `x / y` or `x % y` of kind `s`, wrapping like the interpreter and CUDA: for signed kinds a
+ * divisor of -1 gives `0 - x` (so MIN / -1 = MIN) and a remainder of 0, by selects (no branch) over
+ * a divisor replaced by 1, so the native op never sees MIN / -1. Division by zero still traps
+ * natively. `x`, `y` return a fresh expression per call (each is read more than once).
+ */
+export function intDivRem(m: binaryen.Module, fn: string, s: ScalarKind, x: () => number, y: () => number): number {
+  const ns = (s === "i32" || s === "u32" ? m.i32 : m.i64) as any;
+  const one = s === "i32" || s === "u32" ? m.i32.const(1) : (m.i64 as any).const(1n);
+  if (s === "u32" || s === "u64") return fn === "div" ? ns.div_u(x(), y()) : ns.rem_u(x(), y());
+  const minus1 = () => ns.eq(y(), s === "i32" ? m.i32.const(-1) : (m.i64 as any).const(-1n));
+  const safe = m.select(minus1(), one, y());
+  if (fn === "mod") return ns.rem_s(x(), safe);
+  const zero = s === "i32" ? m.i32.const(0) : (m.i64 as any).const(0n);
+  return m.select(minus1(), ns.sub(zero, x()), ns.div_s(x(), safe));
+}
+
 /** Lowers one non-control instruction; returns the statements it needs. */
 export function lowerInst(c: FnCtx, inst: Inst): number[] {
   const m = c.m;
@@ -44,6 +66,11 @@ export function lowerInst(c: FnCtx, inst: Inst): number[] {
       return [m.local.set(l, c.use(inst.args[0]))];
     }
     case "call": {
+      const rk = kindOf(inst.type);
+      if (isIntDivRem(inst.attrs.fn, rk)) {
+        const [x, y] = inst.args;
+        return define(c, inst, intDivRem(m, inst.attrs.fn, rk, () => c.use(x), () => c.use(y)));
+      }
       const b = lookupBuiltin(inst.attrs.fn);
       if (!b || !b.wasm) throw new Error(`wasm backend: builtin '${inst.attrs.fn}' has no WebAssembly lowering (composite builtins must be expanded by the pass pipeline)`);
       const e = b.wasm(c, inst.args.map((a) => c.use(a)), inst.args.map((a) => kindOf(a.type)), kindOf(inst.type));

@@ -166,7 +166,7 @@ function lowerStmt(c: SimdCtx, inst: Inst, cur: number | null, enc: Enc[]): numb
     }
     case "call": case "convert": case "select": {
       if (!varying) return uniform(c, inst);
-      const stmts = inst.op === "call" ? lowerVaryingCall(c, inst) : inst.op === "convert" ? lowerVaryingConvert(c, inst) : lowerVaryingSelect(c, inst);
+      const stmts = inst.op === "call" ? lowerVaryingCall(c, inst, cur) : inst.op === "convert" ? lowerVaryingConvert(c, inst) : lowerVaryingSelect(c, inst);
       if (c.info.affine.has(inst)) stmts.push(...lane0Of(c, inst));
       return stmts;
     }

@@ -10,7 +10,7 @@ import type { WasmLowerCtx } from "../../../builtins/registry.js";
 import type { Inst } from "../../../ir/ops.js";
 import type { ScalarKind } from "../../../ir/types.js";
 import { kindOf, wt } from "../fn-ctx.js";
-import { convert } from "../lower-expr.js";
+import { convert, intDivRem, isIntDivRem } from "../lower-expr.js";
 import { SimdCtx, V128 } from "./ctx.js";
 
 const b = binaryen as any;
@@ -52,8 +52,17 @@ const MASK_SAFE = new Set<number>(["AndInt32", "OrInt32", "XorInt32", "EqInt32",
 class NotVectorizable {}
 const NOT_VEC = new NotVectorizable();
 
-/** Lowers a varying builtin call; returns statements. */
-export function lowerVaryingCall(c: SimdCtx, inst: Inst): number[] {
+/** Lowers a varying builtin call under mask local `cur` (null: all lanes active); returns statements. */
+export function lowerVaryingCall(c: SimdCtx, inst: Inst, cur: number | null = null): number[] {
+  const rk0 = kindOf(inst.type);
+  if (isIntDivRem(inst.attrs.fn, rk0)) {
+    // Lane by lane; an inactive lane divides by 1, so only active lanes can trap (division by zero).
+    c.laneOps++;
+    const [x, y] = inst.args, m = c.m;
+    const lanes = [0, 1, 2, 3].map((l) => intDivRem(m, inst.attrs.fn, rk0, () => c.laneOf(x, l),
+      cur === null ? () => c.laneOf(y, l) : () => m.select(c.laneOn(cur, l), c.laneOf(y, l), m.i32.const(1))));
+    return c.vdefine(inst, c.fromLanes(rk0, lanes));
+  }
   const bi = lookupBuiltin(inst.attrs.fn);
   if (!bi || !bi.wasm) throw new Error(`wasm backend: builtin '${inst.attrs.fn}' has no WebAssembly lowering`);
   const kinds = inst.args.map((a) => kindOf(a.type)), rk = kindOf(inst.type);
