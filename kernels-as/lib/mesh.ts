@@ -18,8 +18,6 @@
 // parameter t), the lowest face index wins. Queries are differentiable with respect to the query
 // point and the ray: the traversal picks the face, then the answer is recomputed from that face in
 // straight-line code, through which the gradient flows.
-//
-// (Library-internal calls go to non-exported helpers, never to an exported name of this file.)
 
 import { Array, StaticArray, vec3, f32, i32, bool, dot, cross, length, lengthSq, normalize, min, max, acos, atan2, clamp, matrixFromCols, determinant, inverse, transpose, BvhNode, aabbOverlap, rayBoxEntry, rayInverseDir } from "weft/kernels";
 

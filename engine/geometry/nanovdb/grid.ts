@@ -166,12 +166,12 @@ export function parseGrid(payload: Uint8Array, at: number, source: string, base:
   };
   if (layout && opts.validate !== false) validateTree(grid, base + at);
   grid.checksum = opts.checksum === false
-    ? { ...verifyChecksumStub(dv), status: "skipped", note: "checksum verification disabled" }
+    ? { ...storedChecksumInfo(dv), status: "skipped", note: "checksum verification disabled" }
     : verifyChecksum(grid);
   return grid;
 }
 
-function verifyChecksumStub(dv: DataView): Omit<ChecksumReport, "status"> {
+function storedChecksumInfo(dv: DataView): Omit<ChecksumReport, "status"> {
   const lo = dv.getUint32(8, true), hi = dv.getUint32(12, true);
   const stored = hi.toString(16).padStart(8, "0") + lo.toString(16).padStart(8, "0");
   return { stored, mode: lo === 0xffffffff && hi === 0xffffffff ? "none" : hi === 0xffffffff ? "partial" : "full" };
